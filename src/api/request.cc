@@ -1,0 +1,316 @@
+#include "api/request.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "api/json_scan.h"
+
+namespace sy::api {
+
+std::string_view endpoint_path(Endpoint e) {
+  switch (e) {
+    case Endpoint::kChatCompletions: return "/chat/completions";
+    case Endpoint::kCompletions: return "/completions";
+    case Endpoint::kEmbeddings: return "/embeddings";
+    case Endpoint::kMessages: return "/messages";
+  }
+  return "";
+}
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+const char* type_name(element_type t) {
+  switch (t) {
+    case element_type::ARRAY: return "array";
+    case element_type::OBJECT: return "object";
+    case element_type::INT64:
+    case element_type::UINT64: return "integer";
+    case element_type::DOUBLE: return "number";
+    case element_type::STRING: return "string";
+    case element_type::BOOL: return "boolean";
+    case element_type::NULL_VALUE: return "null";
+  }
+  return "value";
+}
+
+ApiError wrong_type(std::string_view param, std::string_view expected, element v) {
+  return invalid_request(fmt::format("Invalid type for '{}': expected {}, but got {}.", param,
+                                     expected, type_name(v.type())),
+                         std::string(param), "invalid_type");
+}
+
+bool is_number(element v) {
+  auto t = v.type();
+  return t == element_type::INT64 || t == element_type::UINT64 || t == element_type::DOUBLE;
+}
+bool is_integer(element v) {
+  auto t = v.type();
+  if (t == element_type::INT64 || t == element_type::UINT64) return true;
+  if (t == element_type::DOUBLE) {
+    double d = v.get_double().value_unsafe();
+    return d == static_cast<double>(static_cast<int64_t>(d));
+  }
+  return false;
+}
+bool is_null(element v) { return v.type() == element_type::NULL_VALUE; }
+
+enum class Kind { kNumber, kInteger, kString, kBool, kObject, kArray, kStringOrArray, kStringOrObject };
+
+struct FieldRule {
+  std::string_view name;
+  Kind kind;
+};
+
+// Optional fields common to the OpenAI endpoints; null means "absent".
+constexpr std::array kCommonRules{
+    FieldRule{"temperature", Kind::kNumber},       FieldRule{"top_p", Kind::kNumber},
+    FieldRule{"frequency_penalty", Kind::kNumber}, FieldRule{"presence_penalty", Kind::kNumber},
+    FieldRule{"n", Kind::kInteger},                FieldRule{"max_tokens", Kind::kInteger},
+    FieldRule{"max_completion_tokens", Kind::kInteger}, FieldRule{"seed", Kind::kInteger},
+    FieldRule{"stream", Kind::kBool},              FieldRule{"stream_options", Kind::kObject},
+    FieldRule{"stop", Kind::kStringOrArray},       FieldRule{"user", Kind::kString},
+    FieldRule{"tools", Kind::kArray},              FieldRule{"tool_choice", Kind::kStringOrObject},
+    FieldRule{"response_format", Kind::kObject},   FieldRule{"logprobs", Kind::kBool},
+    FieldRule{"top_logprobs", Kind::kInteger},     FieldRule{"parallel_tool_calls", Kind::kBool},
+    FieldRule{"metadata", Kind::kObject},          FieldRule{"logit_bias", Kind::kObject},
+    FieldRule{"dimensions", Kind::kInteger},       FieldRule{"encoding_format", Kind::kString},
+    FieldRule{"models", Kind::kArray},             FieldRule{"route", Kind::kObject},
+};
+
+std::optional<ApiError> check_kind(std::string_view name, Kind kind, element v) {
+  switch (kind) {
+    case Kind::kNumber:
+      if (!is_number(v)) return wrong_type(name, "a number", v);
+      break;
+    case Kind::kInteger:
+      if (!is_integer(v)) return wrong_type(name, "an integer", v);
+      break;
+    case Kind::kString:
+      if (!v.is_string()) return wrong_type(name, "a string", v);
+      break;
+    case Kind::kBool:
+      if (!v.is_bool()) return wrong_type(name, "a boolean", v);
+      break;
+    case Kind::kObject:
+      if (!v.is_object()) return wrong_type(name, "an object", v);
+      break;
+    case Kind::kArray:
+      if (!v.is_array()) return wrong_type(name, "an array", v);
+      break;
+    case Kind::kStringOrArray:
+      if (!v.is_string() && !v.is_array()) return wrong_type(name, "a string or an array", v);
+      break;
+    case Kind::kStringOrObject:
+      if (!v.is_string() && !v.is_object()) return wrong_type(name, "a string or an object", v);
+      break;
+  }
+  return std::nullopt;
+}
+
+constexpr std::array<std::string_view, 6> kRoles{"system", "developer", "user",
+                                                 "assistant", "tool", "function"};
+
+std::optional<ApiError> check_messages(element messages) {
+  if (!messages.is_array()) return wrong_type("messages", "an array", messages);
+  simdjson::dom::array arr = messages.get_array().value_unsafe();
+  if (arr.size() == 0) {
+    return invalid_request("'messages' must contain at least one message.", "messages",
+                           "empty_array");
+  }
+  std::size_t i = 0;
+  for (element m : arr) {
+    std::string at = fmt::format("messages[{}]", i++);
+    if (!m.is_object()) return wrong_type(at, "an object", m);
+    simdjson::dom::object obj = m.get_object().value_unsafe();
+    element role;
+    if (obj["role"].get(role) != simdjson::SUCCESS) {
+      return invalid_request(fmt::format("Missing required parameter: '{}.role'.", at),
+                             at + ".role", "missing_required_parameter");
+    }
+    if (!role.is_string()) return wrong_type(at + ".role", "a string", role);
+    std::string_view r = role.get_string().value_unsafe();
+    if (std::find(kRoles.begin(), kRoles.end(), r) == kRoles.end()) {
+      return invalid_request(
+          fmt::format("Invalid value for '{}.role': '{}' is not one of system, developer, user, "
+                      "assistant, tool, function.",
+                      at, r.substr(0, 32)),
+          at + ".role", "invalid_value");
+    }
+    element content;
+    if (obj["content"].get(content) == simdjson::SUCCESS && !is_null(content)) {
+      if (content.is_array()) {
+        std::size_t j = 0;
+        for (element part : content.get_array().value_unsafe()) {
+          std::string pat = fmt::format("{}.content[{}]", at, j++);
+          if (!part.is_object()) return wrong_type(pat, "an object", part);
+          element type;
+          if (part["type"].get(type) != simdjson::SUCCESS || !type.is_string()) {
+            return invalid_request(fmt::format("Missing required parameter: '{}.type'.", pat),
+                                   pat + ".type", "missing_required_parameter");
+          }
+        }
+      } else if (!content.is_string()) {
+        return wrong_type(at + ".content", "a string or an array", content);
+      }
+    } else if (r == "user" || r == "system" || r == "developer") {
+      return invalid_request(fmt::format("Missing required parameter: '{}.content'.", at),
+                             at + ".content", "missing_required_parameter");
+    }
+    element v;
+    if (obj["name"].get(v) == simdjson::SUCCESS && !is_null(v) && !v.is_string()) {
+      return wrong_type(at + ".name", "a string", v);
+    }
+    if (obj["tool_calls"].get(v) == simdjson::SUCCESS && !is_null(v) && !v.is_array()) {
+      return wrong_type(at + ".tool_calls", "an array", v);
+    }
+    if (obj["tool_call_id"].get(v) == simdjson::SUCCESS && !is_null(v) && !v.is_string()) {
+      return wrong_type(at + ".tool_call_id", "a string", v);
+    }
+  }
+  return std::nullopt;
+}
+
+ApiError missing(std::string_view name) {
+  return invalid_request(fmt::format("Missing required parameter: '{}'.", name),
+                         std::string(name), "missing_required_parameter");
+}
+
+}  // namespace
+
+Expected<Request, ApiError> parse_request(Endpoint endpoint, std::string body) {
+  Request req;
+  req.endpoint_ = endpoint;
+  req.body_ = std::move(body);
+  const std::size_t len = req.body_.size();
+  req.body_.reserve(len + simdjson::SIMDJSON_PADDING);
+
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  auto err = parser.parse_into_document(req.doc_, reinterpret_cast<const uint8_t*>(req.body_.data()),
+                                        len, false)
+                 .get(root);
+  if (err) {
+    return unexpected(invalid_request(
+        fmt::format("We could not parse the JSON body of your request ({}). The body must be "
+                    "valid JSON.",
+                    simdjson::error_message(err)),
+        "", "invalid_json"));
+  }
+  if (!root.is_object()) {
+    return unexpected(invalid_request("The request body must be a JSON object.", "", "invalid_json"));
+  }
+  req.root_ = root.get_object().value_unsafe();
+
+  // Top-level members: no duplicates (an upstream may read the last copy
+  // while we route on the first), and their raw spans for splicing.
+  std::vector<RawMember> raw = scan_top_level(req.body_);
+  std::vector<std::string_view> keys;
+  keys.reserve(raw.size());
+  for (auto field : req.root_) keys.push_back(field.key);
+  if (keys.size() != raw.size()) {
+    return unexpected(invalid_request("The request body could not be read as a JSON object.", "",
+                                      "invalid_json"));
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (keys[i] == keys[j]) {
+        return unexpected(invalid_request(
+            fmt::format("Duplicate parameter '{}' in the request body.", keys[i].substr(0, 64)),
+            std::string(keys[i].substr(0, 64)), "duplicate_parameter"));
+      }
+    }
+    if (keys[i] == "model") req.model_span_ = {raw[i].value_begin, raw[i].value_end};
+    if (keys[i] == "stream_options") req.stream_options_span_ = {raw[i].value_begin, raw[i].value_end};
+  }
+
+  element model;
+  if (req.root_["model"].get(model) != simdjson::SUCCESS || is_null(model)) {
+    return unexpected(missing("model"));
+  }
+  if (!model.is_string()) return unexpected(wrong_type("model", "a string", model));
+  req.model_ = model.get_string().value_unsafe();
+  if (req.model_.empty()) {
+    return unexpected(invalid_request("'model' must not be empty.", "model", "invalid_value"));
+  }
+
+  if (endpoint != Endpoint::kMessages) {
+    for (const FieldRule& rule : kCommonRules) {
+      element v;
+      if (req.root_[rule.name].get(v) != simdjson::SUCCESS || is_null(v)) continue;
+      if (auto e = check_kind(rule.name, rule.kind, v)) return unexpected(std::move(*e));
+    }
+  }
+
+  element v;
+  if (req.root_["stream"].get(v) == simdjson::SUCCESS && v.is_bool()) {
+    req.stream_ = v.get_bool().value_unsafe();
+  }
+  if (req.root_["stream_options"].get(v) == simdjson::SUCCESS && v.is_object()) {
+    element inc;
+    if (v["include_usage"].get(inc) == simdjson::SUCCESS && !is_null(inc)) {
+      if (!inc.is_bool()) return unexpected(wrong_type("stream_options.include_usage", "a boolean", inc));
+      req.include_usage_ = inc.get_bool().value_unsafe();
+    }
+  }
+  for (std::string_view name : {"max_completion_tokens", "max_tokens"}) {
+    if (req.root_[name].get(v) == simdjson::SUCCESS && is_integer(v)) {
+      int64_t n = v.is_int64() ? v.get_int64().value_unsafe()
+                               : static_cast<int64_t>(v.get_double().value_unsafe());
+      if (v.type() == element_type::UINT64) n = INT64_MAX;
+      if (n < 1) {
+        return unexpected(invalid_request(
+            fmt::format("Invalid '{}': integer below minimum value 1.", name), std::string(name),
+            "integer_below_min_value"));
+      }
+      req.max_tokens_ = n;
+      break;
+    }
+  }
+
+  switch (endpoint) {
+    case Endpoint::kChatCompletions:
+    case Endpoint::kMessages: {
+      element messages;
+      if (req.root_["messages"].get(messages) != simdjson::SUCCESS || is_null(messages)) {
+        return unexpected(missing("messages"));
+      }
+      if (endpoint == Endpoint::kChatCompletions) {
+        if (auto e = check_messages(messages)) return unexpected(std::move(*e));
+      } else if (!messages.is_array()) {
+        return unexpected(wrong_type("messages", "an array", messages));
+      }
+      break;
+    }
+    case Endpoint::kCompletions: {
+      element prompt;
+      if (req.root_["prompt"].get(prompt) != simdjson::SUCCESS || is_null(prompt)) {
+        return unexpected(missing("prompt"));
+      }
+      if (!prompt.is_string() && !prompt.is_array()) {
+        return unexpected(wrong_type("prompt", "a string or an array", prompt));
+      }
+      break;
+    }
+    case Endpoint::kEmbeddings: {
+      element input;
+      if (req.root_["input"].get(input) != simdjson::SUCCESS || is_null(input)) {
+        return unexpected(missing("input"));
+      }
+      if (!input.is_string() && !input.is_array()) {
+        return unexpected(wrong_type("input", "a string or an array", input));
+      }
+      if (req.stream_) {
+        return unexpected(invalid_request("Embeddings cannot be streamed.", "stream", "invalid_value"));
+      }
+      break;
+    }
+  }
+  return req;
+}
+
+}  // namespace sy::api

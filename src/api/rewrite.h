@@ -1,0 +1,20 @@
+// Builds the body sent to an OpenAI-format upstream by splicing the client's
+// bytes: the model value is replaced and, for streams, stream_options is set
+// so usage is always reported. Everything else is forwarded byte for byte.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "api/request.h"
+
+namespace sy::api {
+
+struct RewriteOptions {
+  std::string_view upstream_model;  // replaces the value of "model"
+  bool force_include_usage = false;  // set stream_options.include_usage = true
+};
+
+std::string rewrite_body(const Request& req, const RewriteOptions& opts);
+
+}  // namespace sy::api

@@ -1,0 +1,119 @@
+// switchyard: the command-line entry point. Wiring only: each subcommand
+// parses its flags and calls into the modules.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "config/loader.h"
+#include "emulator/emulator.h"
+#include "server/server.h"
+
+namespace {
+
+struct ServeFlags {
+  std::string config_path;
+  std::string listen;
+  int workers = -1;
+};
+
+// Applies --listen and --workers over the loaded configuration.
+bool apply_overrides(sy::config::Config& cfg, const ServeFlags& f) {
+  if (!f.listen.empty()) {
+    auto colon = f.listen.rfind(':');
+    if (colon == std::string::npos) {
+      std::fprintf(stderr, "--listen: expected host:port, got '%s'\n", f.listen.c_str());
+      return false;
+    }
+    cfg.listen.host = f.listen.substr(0, colon);
+    cfg.listen.port = static_cast<uint16_t>(std::stoi(f.listen.substr(colon + 1)));
+  }
+  if (f.workers >= 0) cfg.workers = f.workers;
+  return true;
+}
+
+int serve(const ServeFlags& flags) {
+  std::unique_ptr<sy::emulator::Emulator> emulator;
+  sy::config::Config cfg;
+  if (!flags.config_path.empty()) {
+    auto loaded = sy::config::load_from_file(flags.config_path);
+    if (!loaded) {
+      std::fprintf(stderr, "%s\n", loaded.error().c_str());
+      return 2;
+    }
+    cfg = std::move(loaded.value());
+  } else {
+    emulator = std::make_unique<sy::emulator::Emulator>(sy::emulator::Options{});
+    uint16_t emulator_port = emulator->start();
+    cfg = sy::config::embedded_default(emulator_port);
+    if (!cfg.embedded_emulator) {
+      emulator.reset();
+    }
+  }
+  if (!apply_overrides(cfg, flags)) return 2;
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+
+  if (cfg.embedded_emulator) {
+    spdlog::info(
+        "no provider keys in the environment (set OPENAI_API_KEY or pass --config): serving the "
+        "bundled provider emulator at http://127.0.0.1:{} as upstream 'emulator' (offline demo)",
+        emulator->port());
+  }
+  auto shared = std::make_shared<const sy::config::Config>(std::move(cfg));
+  sy::server::Server server(shared);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot listen on {}:{}: {}", shared->listen.host, shared->listen.port, e.what());
+    return 1;
+  }
+  spdlog::info("switchyard listening on http://{}:{} ({} models, {} providers, config {})",
+               shared->listen.host, server.port(), shared->models.size(),
+               shared->providers.size(), shared->source);
+  int rc = server.run();
+  if (emulator) emulator->stop();
+  return rc;
+}
+
+int check(const std::string& path) {
+  auto loaded = sy::config::load_from_file(path);
+  if (!loaded) {
+    std::fprintf(stderr, "%s\n", loaded.error().c_str());
+    return 2;
+  }
+  std::printf("%s: OK (%zu providers, %zu models)\n", path.c_str(), loaded->providers.size(),
+              loaded->models.size());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Switchyard: one OpenAI-compatible endpoint in front of many LLM providers"};
+  app.require_subcommand(1);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+
+  ServeFlags serve_flags;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the gateway");
+  serve_cmd->add_option("-c,--config", serve_flags.config_path,
+                        "YAML configuration file (default: the embedded offline demo)");
+  serve_cmd->add_option("--listen", serve_flags.listen, "host:port, overrides the config");
+  serve_cmd->add_option("--workers", serve_flags.workers, "worker threads (0 = one per core)");
+
+  std::string check_path;
+  auto* check_cmd = app.add_subcommand("check", "Validate a configuration file without serving");
+  check_cmd->add_option("-c,--config", check_path, "YAML configuration file")->required();
+
+  sy::emulator::Options emu;
+  auto* emu_cmd = app.add_subcommand("emulator", "Run the provider emulator (tests, benchmarks)");
+  emu_cmd->add_option("--host", emu.host, "address to bind");
+  emu_cmd->add_option("--port", emu.port, "port (0 = ephemeral)");
+  emu_cmd->add_option("--threads", emu.threads, "worker threads");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*serve_cmd) return serve(serve_flags);
+  if (*check_cmd) return check(check_path);
+  if (*emu_cmd) return sy::emulator::run_emulator_command(emu);
+  return 0;
+}

@@ -1,0 +1,132 @@
+#include "classifier/cli.h"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "classifier/evaluate.h"
+#include "classifier/train.h"
+
+namespace sy::classifier {
+namespace {
+
+struct TrainArgs {
+  TrainOptions options;
+  std::string out;
+  std::string target = "gain";
+};
+
+struct EvalArgs {
+  std::string data;
+  std::string model;
+  std::string strong;
+  std::string mini;
+  double threshold = -1;
+};
+
+void fail(const std::string& message) {
+  std::fprintf(stderr, "router: %s\n", message.c_str());
+  throw CLI::RuntimeError(1);
+}
+
+void run_train(const TrainArgs& args) {
+  TrainOptions o = args.options;
+  o.target = args.target == "binary" ? Target::kBinary : Target::kGain;
+  const auto start = std::chrono::steady_clock::now();
+  auto result = train(o);
+  if (!result) fail(result.error());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (result->validation) {
+    std::printf("validation (%d folds split by group, out-of-fold scores):\n%s\n",
+                o.validation_folds, format_report(*result->validation).c_str());
+  }
+  auto saved = result->model.save(args.out);
+  if (!saved) fail(saved.error());
+  const std::string bytes = result->model.serialize();
+  std::printf(
+      "trained on %zu records in %.1f s; wrote %s (%zu bytes, %zu nonzero weights, "
+      "default_threshold %.4f)\n",
+      result->train_records, seconds, args.out.c_str(), bytes.size(),
+      result->model.nonzero_weights(), result->model.default_threshold());
+}
+
+void run_eval(const EvalArgs& args) {
+  Model loaded;
+  const Model* model = &Model::builtin();
+  if (!args.model.empty()) {
+    auto m = Model::load(args.model);
+    if (!m) fail(m.error());
+    loaded = std::move(*m);
+    model = &loaded;
+  }
+  auto data = read_jsonl(args.data);
+  if (!data) fail(data.error());
+  const std::string strong = args.strong.empty() ? model->strong_model() : args.strong;
+  const std::string mini = args.mini.empty() ? model->mini_model() : args.mini;
+  std::vector<const Record*> records;
+  for (const auto& rec : data->records) records.push_back(&rec);
+  const double threshold = args.threshold >= 0 ? args.threshold : model->default_threshold();
+  const EvalReport report = evaluate(*model, records, data->models, strong, mini, threshold);
+  if (report.scored_prompts == 0 && report.strong_tier + report.mini_tier == 0) {
+    fail("no record in " + args.data + " scores both " + strong + " and " + mini +
+         " or carries a tier label");
+  }
+  std::printf("%s", format_report(report).c_str());
+}
+
+}  // namespace
+
+void add_router_commands(CLI::App& app) {
+  CLI::App* router = app.add_subcommand("router", "Train and evaluate the model=auto router");
+  router->require_subcommand(1);
+
+  auto train_args = std::make_shared<TrainArgs>();
+  TrainOptions& o = train_args->options;
+  CLI::App* tr = router->add_subcommand("train", "Train a router model from JSONL data");
+  tr->add_option("--data", o.data_path, "Routing data or {messages, tier} JSONL")->required();
+  tr->add_option("--out", train_args->out, "Model file to write")->required();
+  tr->add_option("--strong", o.strong_model, "Strong model name in `scores`")
+      ->capture_default_str();
+  tr->add_option("--mini", o.mini_model, "Mini model name in `scores`")->capture_default_str();
+  tr->add_option("--pooled-weight", o.pooled_pair_weight,
+                 "Weight of the other strong/mini pairs (0 = primary pair only)")
+      ->capture_default_str();
+  tr->add_option("--target", train_args->target, "gain or binary")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"gain", "binary"}));
+  tr->add_option("--epochs", o.epochs, "Training epochs")->capture_default_str();
+  tr->add_option("--hash-bits", o.hash_bits, "log2 of the hashed weight table")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 24));
+  tr->add_option("--learning-rate", o.learning_rate, "AdaGrad learning rate")
+      ->capture_default_str();
+  tr->add_option("--min-prompts", o.min_prompts_per_feature,
+                 "Ignore hashed features seen in fewer training prompts")
+      ->capture_default_str();
+  tr->add_flag("--adagrad", o.adagrad, "Use AdaGrad instead of plain SGD");
+  tr->add_option("--l2", o.l2, "L2 regularisation")->capture_default_str();
+  tr->add_option("--seed", o.seed, "Shuffle seed")->capture_default_str();
+  tr->add_option("--folds", o.validation_folds,
+                 "Cross-validation folds split by group, to pick the threshold (0 = none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 20));
+  tr->add_option("--target-pgr", o.target_pgr,
+                 "PGR the default threshold must reach on the held-out groups")
+      ->capture_default_str();
+  tr->add_option("--threshold", o.fixed_threshold, "Threshold when no validation split")
+      ->capture_default_str();
+  tr->callback([train_args] { run_train(*train_args); });
+
+  auto eval_args = std::make_shared<EvalArgs>();
+  CLI::App* ev = router->add_subcommand("eval", "Evaluate a router model on JSONL data");
+  ev->add_option("--data", eval_args->data, "Routing data or {messages, tier} JSONL")->required();
+  ev->add_option("--model", eval_args->model, "Model file (default: the built-in model)");
+  ev->add_option("--strong", eval_args->strong, "Strong model (default: the model's)");
+  ev->add_option("--mini", eval_args->mini, "Mini model (default: the model's)");
+  ev->add_option("--threshold", eval_args->threshold, "Override the default threshold");
+  ev->callback([eval_args] { run_eval(*eval_args); });
+}
+
+}  // namespace sy::classifier

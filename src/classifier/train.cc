@@ -1,0 +1,235 @@
+#include "classifier/train.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sy::classifier {
+namespace {
+
+struct Example {
+  FeatureVector x;
+  float target = 0;
+  float weight = 0;
+};
+
+struct PairIds {
+  int strong = -1;
+  int mini = -1;
+  float weight = 0;
+};
+
+// splitmix64: a tiny deterministic generator (std distributions are not
+// specified bit-exactly across library versions).
+struct SplitMix {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+};
+
+std::vector<PairIds> resolve_pairs(const TrainOptions& o, const Dataset& data) {
+  std::vector<PairIds> pairs;
+  pairs.push_back({data.model_id(o.strong_model), data.model_id(o.mini_model), 1.0f});
+  if (o.pooled_pair_weight > 0) {
+    for (const auto& [s, m] : o.pooled_pairs) {
+      if (s == o.strong_model && m == o.mini_model) continue;
+      pairs.push_back(
+          {data.model_id(s), data.model_id(m), static_cast<float>(o.pooled_pair_weight)});
+    }
+  }
+  return pairs;
+}
+
+// Aggregated target and weight of one record; weight 0 when it has no label.
+std::pair<float, float> label(const Record& rec, const std::vector<PairIds>& pairs, Target target) {
+  double sum = 0, weight = 0;
+  if (rec.tier != Tier::kUnknown) {
+    sum += rec.tier == Tier::kStrong ? 1.0 : 0.0;
+    weight += 1.0;
+  }
+  for (const PairIds& p : pairs) {
+    if (p.strong < 0 || p.mini < 0) continue;
+    auto s = rec.score_of(static_cast<uint16_t>(p.strong));
+    auto m = rec.score_of(static_cast<uint16_t>(p.mini));
+    if (!s || !m) continue;
+    const double gain = std::clamp(static_cast<double>(*s - *m), -1.0, 1.0);
+    const double y = target == Target::kGain ? 0.5 * (1.0 + gain) : (gain > 0 ? 1.0 : 0.0);
+    sum += p.weight * y;
+    weight += p.weight;
+  }
+  if (weight <= 0) return {0.0f, 0.0f};
+  return {static_cast<float>(sum / weight), static_cast<float>(weight)};
+}
+
+Model fit(const std::vector<const Record*>& records, const std::vector<PairIds>& pairs,
+          const TrainOptions& o, float threshold) {
+  std::vector<Example> examples;
+  examples.reserve(records.size());
+  for (const Record* rec : records) {
+    auto [y, w] = label(*rec, pairs, o.target);
+    if (w <= 0) continue;
+    examples.push_back({features(rec->text, rec->shape, o.hash_bits), y, w});
+  }
+  if (o.min_prompts_per_feature > 1) {
+    std::vector<uint32_t> prompts_with(std::size_t{1} << o.hash_bits, 0);
+    for (const auto& e : examples) {
+      for (const auto& f : e.x.sparse) ++prompts_with[f.index];
+    }
+    for (auto& e : examples) {
+      std::erase_if(e.x.sparse, [&](const SparseFeature& f) {
+        return prompts_with[f.index] < o.min_prompts_per_feature;
+      });
+    }
+  }
+  Model::Parameters p;
+  p.hash_bits = o.hash_bits;
+  p.table.assign(std::size_t{1} << o.hash_bits, 0.0f);
+  p.default_threshold = threshold;
+  p.strong_model = o.strong_model;
+  p.mini_model = o.mini_model;
+
+  // Standardise dense features on the training set.
+  std::array<double, kDenseCount> mean{}, sq{};
+  for (const auto& e : examples) {
+    for (uint32_t d = 0; d < kDenseCount; ++d) {
+      mean[d] += e.x.dense[d];
+      sq[d] += static_cast<double>(e.x.dense[d]) * e.x.dense[d];
+    }
+  }
+  const double n = examples.empty() ? 1.0 : static_cast<double>(examples.size());
+  for (uint32_t d = 0; d < kDenseCount; ++d) {
+    const double m = mean[d] / n;
+    const double var = std::max(0.0, sq[d] / n - m * m);
+    p.dense_mean[d] = static_cast<float>(m);
+    p.dense_inv_std[d] = var > 1e-12 ? static_cast<float>(1.0 / std::sqrt(var)) : 0.0f;
+  }
+
+  // Weighted logistic regression, AdaGrad.
+  std::vector<float> g2(p.table.size(), 0.0f);
+  std::array<double, kDenseCount> dense_g2{};
+  double bias = 0, bias_g2 = 0;
+  std::array<double, kDenseCount> dense_w{};
+  std::vector<uint32_t> order(examples.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  SplitMix rng{o.seed};
+  const double eps = 1e-8;
+  std::array<double, kDenseCount> z_dense{};
+  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    const double lr = o.learning_rate / std::sqrt(1.0 + epoch);
+    // AdaGrad divides by the accumulated gradient norm; plain SGD by 1.
+    auto step = [&](double accumulated) { return o.adagrad ? std::sqrt(accumulated) + eps : 1.0; };
+    for (std::size_t i = order.size(); i > 1; --i) {
+      std::swap(order[i - 1], order[rng.next() % i]);
+    }
+    for (uint32_t idx : order) {
+      const Example& e = examples[idx];
+      double z = bias;
+      for (const auto& f : e.x.sparse) z += static_cast<double>(p.table[f.index]) * f.value;
+      for (uint32_t d = 0; d < kDenseCount; ++d) {
+        z_dense[d] = (e.x.dense[d] - p.dense_mean[d]) * p.dense_inv_std[d];
+        z += dense_w[d] * z_dense[d];
+      }
+      const double prob = 1.0 / (1.0 + std::exp(-z));
+      const double g = e.weight * (prob - e.target);
+      for (const auto& f : e.x.sparse) {
+        float& w = p.table[f.index];
+        const double gi = g * f.value + o.l2 * w;
+        g2[f.index] += static_cast<float>(gi * gi);
+        w -= static_cast<float>(lr * gi / step(g2[f.index]));
+      }
+      for (uint32_t d = 0; d < kDenseCount; ++d) {
+        const double gi = g * z_dense[d] + o.l2 * dense_w[d];
+        dense_g2[d] += gi * gi;
+        dense_w[d] -= lr * gi / step(dense_g2[d]);
+      }
+      bias_g2 += g * g;
+      bias -= lr * g / step(bias_g2);
+    }
+  }
+  p.bias = static_cast<float>(bias);
+  for (uint32_t d = 0; d < kDenseCount; ++d) p.dense_weight[d] = static_cast<float>(dense_w[d]);
+  return Model::from_parameters(p);
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> default_pooled_pairs() {
+  return {
+      {"gpt-4o-2024-05-13", "gpt-4o-mini-2024-07-18"},
+      {"gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18"},
+      {"claude-3-5-sonnet-20240620", "claude-3-haiku-20240307"},
+      {"gemini-1.5-pro-002", "gemini-1.5-flash-002"},
+      {"gemini-1.5-pro", "gemini-1.5-flash"},
+      {"meta-llama-3.1-70b-instruct", "meta-llama-3.1-8b-instruct"},
+      {"meta-llama-3-70b-instruct", "meta-llama-3-8b-instruct"},
+      {"gpt-4-1106-preview", "mixtral-8x7b-instruct-v0.1"},
+      {"o1-preview-2024-09-12", "o1-mini-2024-09-12"},
+  };
+}
+
+Expected<TrainResult, std::string> train(const TrainOptions& o, const Dataset& data) {
+  if (o.hash_bits < 10 || o.hash_bits > 24)
+    return unexpected(std::string("hash_bits must be 10..24"));
+  if (o.epochs < 1) return unexpected(std::string("epochs must be >= 1"));
+  const std::vector<PairIds> pairs = resolve_pairs(o, data);
+  std::size_t labelled = 0;
+  for (const auto& rec : data.records) labelled += label(rec, pairs, o.target).second > 0;
+  if (labelled == 0) {
+    return unexpected(
+        "no record carries a tier label or scores for a (strong, mini) pair (strong=" +
+        o.strong_model + ", mini=" + o.mini_model + ")");
+  }
+  TrainResult result;
+  std::vector<const Record*> all;
+  for (const auto& rec : data.records) all.push_back(&rec);
+  double threshold = o.fixed_threshold;
+  if (o.validation_folds >= 2) {
+    const auto folds = static_cast<uint32_t>(o.validation_folds);
+    std::vector<uint32_t> fold_of(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      fold_of[i] = split_key(all[i]->group, o.validation_salt) % folds;
+    }
+    const int s = pairs[0].strong, m = pairs[0].mini;
+    std::vector<ScoredPrompt> prompts;
+    std::vector<std::pair<double, Tier>> tiers;
+    for (uint32_t fold = 0; fold < folds; ++fold) {
+      std::vector<const Record*> fit_part, held_part;
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        (fold_of[i] == fold ? held_part : fit_part).push_back(all[i]);
+      }
+      if (fit_part.empty() || held_part.empty()) continue;
+      const Model fold_model = fit(fit_part, pairs, o, static_cast<float>(threshold));
+      for (const Record* rec : held_part) {
+        std::optional<float> qs, qm;
+        if (s >= 0 && m >= 0) {
+          qs = rec->score_of(static_cast<uint16_t>(s));
+          qm = rec->score_of(static_cast<uint16_t>(m));
+        }
+        if (qs && qm) {
+          prompts.push_back({fold_model.score(rec->text, rec->shape), *qs, *qm});
+        } else if (rec->tier != Tier::kUnknown) {
+          tiers.emplace_back(fold_model.score(rec->text, rec->shape), rec->tier);
+        }
+      }
+    }
+    if (!prompts.empty()) threshold = choose_threshold(prompts, o.target_pgr);
+    EvalReport report = evaluate_scores(std::move(prompts), tiers, threshold);
+    report.strong_model = o.strong_model;
+    report.mini_model = o.mini_model;
+    result.validation = std::move(report);
+  }
+  result.model = fit(all, pairs, o, static_cast<float>(threshold));
+  result.train_records = all.size();
+  return result;
+}
+
+Expected<TrainResult, std::string> train(const TrainOptions& o) {
+  auto data = read_jsonl(o.data_path);
+  if (!data) return unexpected(data.error());
+  return train(o, *data);
+}
+
+}  // namespace sy::classifier

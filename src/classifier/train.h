@@ -1,0 +1,71 @@
+// Training the router classifier: weighted logistic regression (AdaGrad SGD,
+// L2) over the hashed features of features.h, deterministic for a given data
+// file and options (fixed seed, single thread, fixed iteration order).
+//
+// Labels come from the data (see dataset.h): for routing data, each listed
+// (strong, mini) pair scored on a prompt contributes a target — kGain:
+// (1 + strong - mini) / 2, so the score ranks prompts by the expected quality
+// gained by calling the strong model; kBinary: 1 when strong > mini — weighted
+// 1 for the primary pair and `pooled_pair_weight` for the others. A `tier`
+// label contributes 1 (standard) or 0 (mini) with weight 1.
+//
+// When validation_folds >= 2, records are split into that many folds by
+// sha256(validation_salt + group) (a question and its duplicates stay in one
+// fold); a model per fold, trained on the other folds, scores its held-out
+// fold. default_threshold is picked on these out-of-fold scores (least
+// strong-call share reaching target_pgr for the primary pair) and reported as
+// the validation result; the returned model is then trained on every record
+// with that threshold. Errors (unreadable data, no usable labels) are values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "classifier/dataset.h"
+#include "classifier/evaluate.h"
+#include "classifier/model.h"
+#include "util/expected.h"
+
+namespace sy::classifier {
+
+enum class Target { kGain, kBinary };
+
+// The strong/mini pairs of /work/shared/data/routing/README.md.
+std::vector<std::pair<std::string, std::string>> default_pooled_pairs();
+
+struct TrainOptions {
+  std::string data_path;
+  std::string strong_model = "gpt-4o-2024-05-13";
+  std::string mini_model = "gpt-4o-mini-2024-07-18";
+  std::vector<std::pair<std::string, std::string>> pooled_pairs = default_pooled_pairs();
+  double pooled_pair_weight = 0;  // 0: primary pair only (best on validation)
+  Target target = Target::kGain;
+  uint32_t hash_bits = 16;
+  int epochs = 8;
+  // Hashed features seen in fewer training prompts than this keep weight 0,
+  // so the model learns shared patterns instead of memorising single prompts.
+  uint32_t min_prompts_per_feature = 5;
+  bool adagrad = false;  // false: plain SGD with a 1/sqrt(epoch) decay
+  double learning_rate = 0.05;
+  double l2 = 1e-4;
+  uint64_t seed = 0x5357594152440001ULL;
+  int validation_folds = 5;  // < 2: no validation, threshold = fixed_threshold
+  std::string validation_salt = "switchyard-router-validation-v1:";
+  double target_pgr = 0.82;
+  double fixed_threshold = 0.5;
+};
+
+struct TrainResult {
+  Model model;
+  std::optional<EvalReport> validation;  // primary pair, out-of-fold scores
+  std::size_t train_records = 0;
+};
+
+Expected<TrainResult, std::string> train(const TrainOptions& options);
+// Same, on data already in memory (options.data_path is ignored).
+Expected<TrainResult, std::string> train(const TrainOptions& options, const Dataset& data);
+
+}  // namespace sy::classifier

@@ -1,0 +1,342 @@
+#include "config/loader.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/yaml_reader.h"
+
+namespace sy::config {
+
+const ModelGroup* Config::find_model(std::string_view name) const {
+  for (const auto& m : models) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+Expected<std::string, std::string> interpolate_env(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    if (text.compare(i, 3, "$${") == 0) {
+      out += "${";
+      i += 3;
+      continue;
+    }
+    if (text.compare(i, 2, "${") != 0) {
+      out += text[i++];
+      continue;
+    }
+    std::size_t close = text.find('}', i + 2);
+    if (close == std::string_view::npos) {
+      return unexpected(std::string("unterminated ${ in value"));
+    }
+    std::string_view expr = text.substr(i + 2, close - i - 2);
+    std::string_view name = expr, fallback;
+    bool has_fallback = false;
+    if (auto sep = expr.find(":-"); sep != std::string_view::npos) {
+      name = expr.substr(0, sep);
+      fallback = expr.substr(sep + 2);
+      has_fallback = true;
+    }
+    if (name.empty()) return unexpected(std::string("empty variable name in ${}"));
+    for (char c : name) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+        return unexpected(fmt::format("invalid variable name '{}' in ${{...}}", name));
+      }
+    }
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value != nullptr && *value != '\0') {
+      out += value;
+    } else if (has_fallback) {
+      out += fallback;
+    } else {
+      return unexpected(fmt::format("environment variable {} is not set (write ${{{}:-}} to allow "
+                                    "it to be empty)",
+                                    name, name));
+    }
+    i = close + 1;
+  }
+  return out;
+}
+
+namespace {
+
+constexpr std::string_view kFormats[] = {"openai", "anthropic", "gemini", "azure", "bedrock"};
+
+bool known_format(std::string_view t) {
+  for (auto f : kFormats) {
+    if (f == t) return true;
+  }
+  return false;
+}
+
+void read_listen(YamlReader& r, const YAML::Node& node, ListenOptions& out) {
+  auto s = r.string(node, "listen");
+  if (!s) return;
+  auto colon = s->rfind(':');
+  if (colon == std::string::npos) {
+    r.error(node, "listen", fmt::format("expected host:port, got '{}'", *s));
+    return;
+  }
+  std::string host = s->substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = 0;
+  try {
+    std::size_t used = 0;
+    port = std::stoi(s->substr(colon + 1), &used);
+    if (used != s->size() - colon - 1) port = -1;
+  } catch (...) {
+    port = -1;
+  }
+  if (host.empty() || port < 0 || port > 65535) {
+    r.error(node, "listen", fmt::format("expected host:port with a port from 0 to 65535, got '{}'", *s));
+    return;
+  }
+  out.host = host;
+  out.port = static_cast<uint16_t>(port);
+}
+
+template <class T, class F>
+void maybe(const YAML::Node& parent, const char* key, T& target, F&& read) {
+  if (YAML::Node n = parent[key]; n && !n.IsNull()) {
+    if (auto v = read(n)) target = static_cast<T>(*v);
+  }
+}
+
+void read_limits(YamlReader& r, const YAML::Node& n, ServerLimits& out) {
+  if (!r.expect_map(n, "limits",
+                    {"max_body_bytes", "max_header_bytes", "header_timeout", "body_timeout",
+                     "idle_timeout", "write_timeout", "max_connections"})) {
+    return;
+  }
+  maybe(n, "max_body_bytes", out.max_body_bytes, [&](auto& v) { return r.size(v, "limits.max_body_bytes"); });
+  maybe(n, "max_header_bytes", out.max_header_bytes, [&](auto& v) { return r.size(v, "limits.max_header_bytes"); });
+  maybe(n, "header_timeout", out.header_timeout, [&](auto& v) { return r.duration(v, "limits.header_timeout"); });
+  maybe(n, "body_timeout", out.body_timeout, [&](auto& v) { return r.duration(v, "limits.body_timeout"); });
+  maybe(n, "idle_timeout", out.idle_timeout, [&](auto& v) { return r.duration(v, "limits.idle_timeout"); });
+  maybe(n, "write_timeout", out.write_timeout, [&](auto& v) { return r.duration(v, "limits.write_timeout"); });
+  maybe(n, "max_connections", out.max_connections,
+        [&](auto& v) { return r.integer(v, "limits.max_connections", 1, 1'000'000); });
+}
+
+void read_upstream(YamlReader& r, const YAML::Node& n, UpstreamOptions& out) {
+  if (!r.expect_map(n, "upstream",
+                    {"connect_timeout", "first_byte_timeout", "total_timeout",
+                     "stream_idle_timeout", "max_response_bytes", "max_idle_per_origin",
+                     "pool_idle_timeout"})) {
+    return;
+  }
+  maybe(n, "connect_timeout", out.connect_timeout, [&](auto& v) { return r.duration(v, "upstream.connect_timeout"); });
+  maybe(n, "first_byte_timeout", out.first_byte_timeout, [&](auto& v) { return r.duration(v, "upstream.first_byte_timeout"); });
+  maybe(n, "total_timeout", out.total_timeout, [&](auto& v) { return r.duration(v, "upstream.total_timeout"); });
+  maybe(n, "stream_idle_timeout", out.stream_idle_timeout, [&](auto& v) { return r.duration(v, "upstream.stream_idle_timeout"); });
+  maybe(n, "max_response_bytes", out.max_response_bytes, [&](auto& v) { return r.size(v, "upstream.max_response_bytes"); });
+  maybe(n, "max_idle_per_origin", out.max_idle_per_origin,
+        [&](auto& v) { return r.integer(v, "upstream.max_idle_per_origin", 0, 100'000); });
+  maybe(n, "pool_idle_timeout", out.pool_idle_timeout, [&](auto& v) { return r.duration(v, "upstream.pool_idle_timeout"); });
+}
+
+void read_provider(YamlReader& r, const std::string& name, const YAML::Node& n,
+                   providers::ProviderSettings& out) {
+  std::string path = "providers." + name;
+  out.name = name;
+  if (!r.expect_map(n, path,
+                    {"type", "base_url", "api_key", "headers", "api_version", "region",
+                     "access_key_id", "secret_access_key", "session_token"})) {
+    return;
+  }
+  if (YAML::Node t = n["type"]) {
+    if (auto v = r.string(t, path + ".type")) {
+      if (!known_format(*v)) {
+        r.error(t, path + ".type",
+                fmt::format("unknown wire format '{}' (expected openai, anthropic, gemini, azure or bedrock)", *v));
+      } else {
+        out.type = *v;
+      }
+    }
+  } else {
+    r.error(n, path, "missing required key 'type' (the wire format, e.g. openai)");
+  }
+  if (YAML::Node b = n["base_url"]) {
+    if (auto v = r.string(b, path + ".base_url")) {
+      auto url = upstream::parse_url(*v);
+      if (!url) {
+        r.error(b, path + ".base_url", url.error());
+      } else {
+        out.base = std::move(url.value());
+      }
+    }
+  } else {
+    r.error(n, path, "missing required key 'base_url' (e.g. https://api.openai.com/v1)");
+  }
+  maybe(n, "api_key", out.api_key, [&](auto& v) { return r.string(v, path + ".api_key"); });
+  maybe(n, "api_version", out.api_version, [&](auto& v) { return r.string(v, path + ".api_version"); });
+  maybe(n, "region", out.region, [&](auto& v) { return r.string(v, path + ".region"); });
+  maybe(n, "access_key_id", out.access_key_id, [&](auto& v) { return r.string(v, path + ".access_key_id"); });
+  maybe(n, "secret_access_key", out.secret_access_key, [&](auto& v) { return r.string(v, path + ".secret_access_key"); });
+  maybe(n, "session_token", out.session_token, [&](auto& v) { return r.string(v, path + ".session_token"); });
+  if (YAML::Node h = n["headers"]; h && !h.IsNull()) {
+    if (!h.IsMap()) {
+      r.error(h, path + ".headers", "expected a mapping of header names to values");
+    } else {
+      for (const auto& kv : h) {
+        std::string key = kv.first.Scalar();
+        if (auto v = r.string(kv.second, path + ".headers." + key)) out.headers.emplace_back(key, *v);
+      }
+    }
+  }
+}
+
+void read_models(YamlReader& r, const YAML::Node& n, const Config& cfg, std::vector<ModelGroup>& out) {
+  if (!n.IsSequence()) {
+    r.error(n, "models", "expected a list of models");
+    return;
+  }
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const YAML::Node& m = n[i];
+    std::string path = fmt::format("models[{}]", i);
+    if (!r.expect_map(m, path, {"name", "deployments"})) continue;
+    ModelGroup group;
+    if (YAML::Node name = m["name"]) {
+      if (auto v = r.string(name, path + ".name")) group.name = *v;
+      if (!group.name.empty() && !seen.insert(group.name).second) {
+        r.error(name, path + ".name", fmt::format("model '{}' is defined twice", group.name));
+      }
+    } else {
+      r.error(m, path, "missing required key 'name' (what clients send as \"model\")");
+    }
+    YAML::Node deps = m["deployments"];
+    if (!deps || !deps.IsSequence() || deps.size() == 0) {
+      r.error(deps ? deps : m, path + ".deployments", "expected a non-empty list of deployments");
+      continue;
+    }
+    for (std::size_t j = 0; j < deps.size(); ++j) {
+      const YAML::Node& d = deps[j];
+      std::string dpath = fmt::format("{}.deployments[{}]", path, j);
+      if (!r.expect_map(d, dpath, {"provider", "model"})) continue;
+      Deployment dep;
+      if (YAML::Node p = d["provider"]) {
+        if (auto v = r.string(p, dpath + ".provider")) {
+          dep.provider = *v;
+          if (!cfg.providers.contains(dep.provider)) {
+            r.error(p, dpath + ".provider",
+                    fmt::format("unknown provider '{}' (define it under providers:)", dep.provider));
+          }
+        }
+      } else {
+        r.error(d, dpath, "missing required key 'provider'");
+      }
+      if (YAML::Node mm = d["model"]) {
+        if (auto v = r.string(mm, dpath + ".model")) dep.model = *v;
+      } else {
+        dep.model = group.name;
+      }
+      group.deployments.push_back(std::move(dep));
+    }
+    out.push_back(std::move(group));
+  }
+}
+
+}  // namespace
+
+Expected<Config, std::string> load_from_string(std::string_view yaml, std::string_view source) {
+  Config cfg;
+  cfg.source = std::string(source);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    return unexpected(fmt::format("{}:{}:{}: invalid YAML: {}", source, e.mark.line + 1,
+                                  e.mark.column + 1, e.msg));
+  }
+  YamlReader r{std::string(source)};
+  if (!root || root.IsNull()) return unexpected(fmt::format("{}: the configuration is empty", source));
+  if (!r.expect_map(root, "", {"listen", "workers", "log_level", "limits", "upstream", "shutdown",
+                               "providers", "models"})) {
+    return unexpected(r.errors().front());
+  }
+  if (YAML::Node n = root["listen"]) read_listen(r, n, cfg.listen);
+  maybe(root, "workers", cfg.workers, [&](auto& v) { return r.integer(v, "workers", 0, 1024); });
+  if (YAML::Node n = root["log_level"]) {
+    if (auto v = r.string(n, "log_level")) {
+      static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
+      if (!kLevels.contains(*v)) {
+        r.error(n, "log_level", fmt::format("expected trace, debug, info, warn, error or off, got '{}'", *v));
+      } else {
+        cfg.log_level = *v;
+      }
+    }
+  }
+  if (YAML::Node n = root["limits"]) read_limits(r, n, cfg.limits);
+  if (YAML::Node n = root["upstream"]) read_upstream(r, n, cfg.upstream);
+  if (YAML::Node n = root["shutdown"]) {
+    if (r.expect_map(n, "shutdown", {"drain_timeout"})) {
+      maybe(n, "drain_timeout", cfg.drain_timeout, [&](auto& v) { return r.duration(v, "shutdown.drain_timeout"); });
+    }
+  }
+  if (YAML::Node n = root["providers"]) {
+    if (!n.IsMap()) {
+      r.error(n, "providers", "expected a mapping of provider names to settings");
+    } else {
+      for (const auto& kv : n) {
+        std::string name = kv.first.Scalar();
+        read_provider(r, name, kv.second, cfg.providers[name]);
+      }
+    }
+  }
+  if (YAML::Node n = root["models"]) read_models(r, n, cfg, cfg.models);
+  if (!r.errors().empty()) {
+    std::string all;
+    for (const auto& e : r.errors()) {
+      if (!all.empty()) all += '\n';
+      all += e;
+    }
+    return unexpected(std::move(all));
+  }
+  return cfg;
+}
+
+Expected<Config, std::string> load_from_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unexpected(fmt::format("{}: cannot open the configuration file", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_from_string(ss.str(), path);
+}
+
+Config embedded_default(uint16_t emulator_port) {
+  Config cfg;
+  cfg.source = "<embedded>";
+  auto add = [&](std::string provider, std::string type, std::string base_url, std::string key,
+                 std::initializer_list<std::pair<const char*, const char*>> models) {
+    providers::ProviderSettings p;
+    p.name = provider;
+    p.type = std::move(type);
+    p.base = upstream::parse_url(base_url).value();
+    p.api_key = std::move(key);
+    cfg.providers[provider] = std::move(p);
+    for (auto [alias, upstream_name] : models) {
+      cfg.models.push_back({alias, {{provider, upstream_name}}});
+    }
+  };
+  if (const char* key = std::getenv("OPENAI_API_KEY"); key && *key) {
+    add("openai", "openai", "https://api.openai.com/v1", key,
+        {{"gpt-4o", "gpt-4o"}, {"gpt-4o-mini", "gpt-4o-mini"},
+         {"text-embedding-3-small", "text-embedding-3-small"}});
+  }
+  if (cfg.providers.empty()) {
+    cfg.embedded_emulator = true;
+    add("emulator", "openai", fmt::format("http://127.0.0.1:{}/v1", emulator_port), "emulator-key",
+        {{"gpt-4o", "gpt-4o"}, {"gpt-4o-mini", "gpt-4o-mini"},
+         {"text-embedding-3-small", "text-embedding-3-small"}, {"llama-local", "llama-3.1-8b"}});
+  }
+  return cfg;
+}
+
+}  // namespace sy::config

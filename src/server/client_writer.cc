@@ -1,0 +1,95 @@
+#include "server/client_writer.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/status.hpp>
+#include <fmt/format.h>
+
+#include <array>
+
+namespace sy::server {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
+
+void append_status_line(std::string& head, int status) {
+  head += "HTTP/1.1 ";
+  head += std::to_string(status);
+  head += ' ';
+  head += http::obsolete_reason(static_cast<http::status>(status));
+  head += "\r\n";
+}
+}  // namespace
+
+void ClientWriter::append_common_headers(std::string& head) const {
+  head += "server: switchyard\r\nx-request-id: ";
+  head += request_id_;
+  head += "\r\n";
+  for (const auto& [k, v] : extra_) {
+    head += k;
+    head += ": ";
+    head += v;
+    head += "\r\n";
+  }
+  if (!keep_alive_) head += "connection: close\r\n";
+}
+
+asio::awaitable<bool> ClientWriter::write_raw(std::string_view a, std::string_view b,
+                                              std::string_view c) {
+  if (failed_) co_return false;
+  std::array<asio::const_buffer, 3> bufs{asio::buffer(a.data(), a.size()),
+                                         asio::buffer(b.data(), b.size()),
+                                         asio::buffer(c.data(), c.size())};
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, bufs, kToken);
+  stream_.expires_never();
+  if (ec) failed_ = true;
+  co_return !ec;
+}
+
+asio::awaitable<bool> ClientWriter::send(const Response& r) {
+  responded_ = true;
+  std::string head;
+  head.reserve(256);
+  append_status_line(head, r.status);
+  head += "content-type: ";
+  head += r.content_type;
+  head += "\r\ncontent-length: ";
+  head += std::to_string(r.body.size());
+  head += "\r\n";
+  for (const auto& [k, v] : r.headers) {
+    head += k;
+    head += ": ";
+    head += v;
+    head += "\r\n";
+  }
+  append_common_headers(head);
+  head += "\r\n";
+  co_return co_await write_raw(head, r.body);
+}
+
+asio::awaitable<bool> ClientWriter::begin_stream(int status) {
+  responded_ = true;
+  std::string head;
+  head.reserve(256);
+  append_status_line(head, status);
+  head += "content-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n";
+  append_common_headers(head);
+  head += "\r\n";
+  co_return co_await write_raw(head);
+}
+
+asio::awaitable<bool> ClientWriter::write_chunk(std::string_view data) {
+  if (data.empty()) co_return !failed_;
+  char size_line[24];
+  auto res = fmt::format_to_n(size_line, sizeof size_line - 2, "{:x}\r\n", data.size());
+  co_return co_await write_raw(std::string_view(size_line, res.size), data, "\r\n");
+}
+
+asio::awaitable<bool> ClientWriter::end_stream() { co_return co_await write_raw("0\r\n\r\n"); }
+
+}  // namespace sy::server

@@ -1,0 +1,59 @@
+// Writes responses to one client connection: whole responses, or a chunked
+// SSE stream event by event. Every write has the configured write timeout,
+// so a client that stops reading cannot hold the connection. After any
+// failure the writer reports failed() and the session closes. Per session;
+// single-threaded.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "server/response.h"
+
+namespace sy::server {
+
+class ClientWriter {
+ public:
+  ClientWriter(boost::beast::tcp_stream& stream, std::chrono::milliseconds write_timeout)
+      : stream_(stream), write_timeout_(write_timeout) {}
+
+  // Per request: reset before each request on a keep-alive connection.
+  void reset(std::string request_id, bool keep_alive) {
+    request_id_ = std::move(request_id);
+    keep_alive_ = keep_alive;
+    extra_.clear();
+    responded_ = false;
+  }
+  // Adds a header to whatever response is sent next.
+  void add_header(std::string name, std::string value) { extra_.emplace_back(std::move(name), std::move(value)); }
+
+  boost::asio::awaitable<bool> send(const Response& r);
+  boost::asio::awaitable<bool> begin_stream(int status);
+  boost::asio::awaitable<bool> write_chunk(std::string_view data);
+  boost::asio::awaitable<bool> end_stream();
+
+  bool failed() const { return failed_; }
+  bool responded() const { return responded_; }
+  bool keep_alive() const { return keep_alive_; }
+  void set_keep_alive(bool v) { keep_alive_ = v; }
+  const std::string& request_id() const { return request_id_; }
+
+ private:
+  void append_common_headers(std::string& head) const;
+  boost::asio::awaitable<bool> write_raw(std::string_view a, std::string_view b = {},
+                                         std::string_view c = {});
+
+  boost::beast::tcp_stream& stream_;
+  std::chrono::milliseconds write_timeout_;
+  std::string request_id_;
+  std::vector<std::pair<std::string, std::string>> extra_;
+  bool keep_alive_ = true;
+  bool failed_ = false;
+  bool responded_ = false;
+};
+
+}  // namespace sy::server

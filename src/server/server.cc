@@ -1,0 +1,83 @@
+#include "server/server.h"
+
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <csignal>
+#include <ctime>
+
+#include "server/worker.h"
+
+namespace sy::server {
+
+namespace asio = boost::asio;
+
+SharedState::SharedState(config::ConfigPtr c)
+    : config(std::move(c)), tls(asio::ssl::context::tls_client) {
+  tls.set_default_verify_paths();
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                  asio::ssl::context::no_tlsv1_1);
+  started_at = static_cast<int64_t>(std::time(nullptr));
+}
+
+Server::Server(config::ConfigPtr config) : shared_(std::move(config)) {}
+
+Server::~Server() {
+  for (auto& w : workers_) w->stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void Server::start() {
+  const config::Config& cfg = *shared_.config;
+  int n = cfg.workers > 0 ? cfg.workers : static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0) n = 1;
+  asio::ip::tcp::endpoint ep(asio::ip::make_address(cfg.listen.host), cfg.listen.port);
+  for (int i = 0; i < n; ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, shared_));
+    workers_.back()->bind(ep);
+    // With port 0, every worker must share the first worker's port.
+    if (i == 0 && ep.port() == 0) ep.port(workers_[0]->local_port());
+  }
+  for (auto& w : workers_) threads_.emplace_back([w = w.get()] { w->run(); });
+  shared_.listening = true;
+}
+
+uint16_t Server::port() const { return workers_.empty() ? 0 : workers_[0]->local_port(); }
+
+void Server::shutdown() { stop_requested_ = true; }
+
+int Server::run() {
+  // Signals are handled on this thread's own io_context, apart from workers.
+  asio::io_context signals_ctx(1);
+  asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (!ec) {
+      spdlog::info("received {}, draining (up to {} ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                   shared_.config->drain_timeout.count());
+      stop_requested_ = true;
+    }
+  });
+  while (!stop_requested_) signals_ctx.run_for(std::chrono::milliseconds(50));
+
+  shared_.draining = true;
+  for (auto& w : workers_) w->begin_drain();
+  auto deadline = std::chrono::steady_clock::now() + shared_.config->drain_timeout;
+  while (std::chrono::steady_clock::now() < deadline &&
+         shared_.connections.load(std::memory_order_relaxed) > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  int left = shared_.connections.load();
+  if (left > 0) spdlog::warn("drain timeout: closing {} connection(s) still open", left);
+  for (auto& w : workers_) w->stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  spdlog::info("shut down cleanly");
+  return 0;
+}
+
+}  // namespace sy::server

@@ -1,0 +1,53 @@
+// The gateway server: N workers (one io_context and thread each, sharing
+// the listen port through SO_REUSEPORT), signal handling and graceful drain.
+//
+// Lifecycle: construct → start() (binds; throws on failure) → run() blocks
+// until SIGTERM/SIGINT or shutdown(), then stops accepting, lets in-flight
+// requests and streams finish for up to the drain timeout, and returns 0.
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+
+namespace sy::server {
+
+class Worker;
+
+// State every worker reads; written only at start and shutdown.
+struct SharedState {
+  explicit SharedState(config::ConfigPtr c);
+  config::ConfigPtr config;
+  boost::asio::ssl::context tls;
+  std::atomic<int> connections{0};     // open client connections, all workers
+  std::atomic<int> sessions_busy{0};   // requests being handled right now
+  std::atomic<bool> listening{false};
+  std::atomic<bool> draining{false};
+  int64_t started_at = 0;              // unix seconds
+};
+
+class Server {
+ public:
+  explicit Server(config::ConfigPtr config);
+  ~Server();
+
+  void start();
+  uint16_t port() const;
+  int run();
+  // Starts the graceful drain; safe from any thread or a signal handler's
+  // io_context.
+  void shutdown();
+
+ private:
+  SharedState shared_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_requested_{false};
+};
+
+}  // namespace sy::server

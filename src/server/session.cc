@@ -1,0 +1,172 @@
+#include "server/session.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/client_writer.h"
+#include "server/proxy.h"
+#include "server/request_id.h"
+#include "server/routes.h"
+#include "server/server.h"
+#include "server/worker.h"
+
+namespace sy::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
+
+std::optional<api::Endpoint> api_endpoint(std::string_view path) {
+  if (path == "/v1/chat/completions" || path == "/chat/completions") return api::Endpoint::kChatCompletions;
+  if (path == "/v1/completions" || path == "/completions") return api::Endpoint::kCompletions;
+  if (path == "/v1/embeddings" || path == "/embeddings") return api::Endpoint::kEmbeddings;
+  return std::nullopt;
+}
+
+// Counts a request as busy for the drain logic while it is handled.
+struct BusyGuard {
+  std::atomic<int>& n;
+  explicit BusyGuard(std::atomic<int>& c) : n(c) { n.fetch_add(1, std::memory_order_relaxed); }
+  ~BusyGuard() { n.fetch_sub(1, std::memory_order_relaxed); }
+};
+
+asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_stream& stream,
+                               http::request<http::string_body>& req) {
+  std::string_view target = req.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  const auto method = req.method();
+  SharedState& shared = worker.shared();
+
+  if (auto ep = api_endpoint(path)) {
+    if (method != http::verb::post) {
+      Response r = method_not_allowed(req.method_string(), path);
+      co_await out.send(r);
+      co_return;
+    }
+    co_await proxy_request(worker, out, stream, *ep, std::move(req.body()));
+    co_return;
+  }
+  Response r;
+  if (path == "/health" || path == "/healthz") {
+    r = health();
+  } else if (path == "/ready" || path == "/readyz") {
+    r = ready(shared.listening.load(), shared.draining.load());
+  } else if (path == "/v1/models" || path == "/models") {
+    r = method != http::verb::get ? method_not_allowed(req.method_string(), path)
+                                  : list_models(*shared.config, shared.started_at);
+  } else {
+    r = unknown_route(req.method_string(), path);
+  }
+  co_await out.send(r);
+}
+
+// Answers a request that could not be read, then the session closes.
+asio::awaitable<void> reject(ClientWriter& out, api::ApiError e) {
+  out.reset(new_request_id(), false);
+  Response r = error_response(e);
+  co_await out.send(r);
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) {
+  SharedState& shared = worker.shared();
+  const config::ServerLimits& limits = shared.config->limits;
+  beast::tcp_stream stream(std::move(socket));
+  ClientWriter out(stream, limits.write_timeout);
+  beast::flat_buffer buffer;
+  auto handle = worker.register_session(&stream);
+  bool first = true;
+
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    handle->idle = !first;
+    if (worker.draining() && !first) break;
+    stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kToken);
+    handle->idle = false;
+    if (ec) {
+      if (ec == http::error::header_limit) {
+        api::ApiError e{431, "invalid_request_error", "request_header_fields_too_large", "",
+                        "Request headers are too large."};
+        co_await reject(out, e);
+      } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                 ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        api::ApiError e =
+            api::invalid_request("The request is not valid HTTP/1.1.", "", "bad_http_request");
+        co_await reject(out, e);
+      }
+      break;  // timeout, EOF, reset, or drained
+    }
+    first = false;
+    BusyGuard busy(shared.sessions_busy);
+
+    auto& req = parser.get();
+    std::string request_id(req["x-request-id"]);
+    if (!acceptable_request_id(request_id)) request_id = new_request_id();
+    out.reset(std::move(request_id), req.keep_alive() && !worker.draining());
+
+    if (auto cl = parser.content_length(); cl && *cl > limits.max_body_bytes) {
+      out.set_keep_alive(false);
+      Response r = error_response(api::payload_too_large(limits.max_body_bytes));
+      co_await out.send(r);
+      break;
+    }
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      stream.expires_after(limits.write_timeout);
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kContinue), kToken);
+      if (wec) break;
+    }
+    if (!parser.is_done()) {
+      stream.expires_after(limits.body_timeout);
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kToken);
+      if (bec) {
+        Response r;
+        if (bec == http::error::body_limit) {
+          r = error_response(api::payload_too_large(limits.max_body_bytes));
+        } else if (bec == beast::error::timeout) {
+          r = error_response({408, "invalid_request_error", "request_timeout", "",
+                              "The request body was not received in time."});
+        }
+        if (!r.body.empty()) {
+          out.set_keep_alive(false);
+          co_await out.send(r);
+        }
+        break;
+      }
+    }
+    stream.expires_never();
+
+    co_await dispatch(worker, out, stream, req);
+    if (out.failed() || !out.keep_alive() || worker.draining()) break;
+  }
+
+  // Lingering close: stop sending, then read and discard briefly so a client
+  // still sending (e.g. an oversized body) reads our answer instead of a reset.
+  beast::error_code ec;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (!ec) {
+    std::array<char, 4096> sink;
+    std::size_t discarded = 0;
+    stream.expires_after(std::chrono::milliseconds(500));
+    while (discarded < (1u << 20)) {
+      auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink), kToken);
+      if (rec) break;
+      discarded += rn;
+    }
+  }
+  stream.close();
+  worker.unregister_session(handle);
+}
+
+}  // namespace sy::server

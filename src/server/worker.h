@@ -1,0 +1,63 @@
+// One worker: an io_context on its own thread with its own acceptor
+// (SO_REUSEPORT), upstream connection pool and session registry. All of a
+// worker's state is touched only from its thread; the Server talks to it by
+// posting to its io_context.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <atomic>
+#include <list>
+#include <memory>
+
+#include "config/config.h"
+#include "upstream/pool.h"
+
+namespace sy::server {
+
+struct SharedState;  // server.h
+
+class Worker {
+ public:
+  Worker(int index, SharedState& shared);
+
+  // Binds the worker's acceptor; throws on failure (start-up only).
+  void bind(const boost::asio::ip::tcp::endpoint& ep);
+  uint16_t local_port() const;
+  // Runs the accept loop and the io_context until stopped (blocking).
+  void run();
+  // Posts: stop accepting, close idle keep-alive sessions, let active ones finish.
+  void begin_drain();
+  void stop() { ioc_.stop(); }
+
+  boost::asio::io_context& io() { return ioc_; }
+  upstream::Pool& pool() { return pool_; }
+  SharedState& shared() { return shared_; }
+  int index() const { return index_; }
+
+  // Session registry, for draining idle connections.
+  struct SessionEntry {
+    boost::beast::tcp_stream* stream;
+    bool idle;  // waiting for the next request
+  };
+  using SessionHandle = std::list<SessionEntry>::iterator;
+  SessionHandle register_session(boost::beast::tcp_stream* s);
+  void unregister_session(SessionHandle h);
+  bool draining() const { return draining_; }
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+
+  int index_;
+  SharedState& shared_;
+  boost::asio::io_context ioc_{1};
+  boost::asio::ip::tcp::acceptor acceptor_;
+  upstream::Pool pool_;
+  std::list<SessionEntry> sessions_;
+  bool draining_ = false;
+};
+
+}  // namespace sy::server

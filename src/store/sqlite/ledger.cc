@@ -1,0 +1,263 @@
+#include "store/sqlite/ledger.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "store/period.h"
+
+namespace sy::store::sqlite {
+
+SqliteLedger::SqliteLedger(std::unique_ptr<Db> writer, std::unique_ptr<Db> reader,
+                           LedgerOptions options)
+    : options_(options), writer_(std::move(writer)), reader_(std::move(reader)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+SqliteLedger::~SqliteLedger() { close(); }
+
+bool SqliteLedger::append(LedgerRow row) {
+  std::lock_guard lock(mutex_);
+  if (closed_ || stopping_ || queue_.size() >= options_.queue_capacity) {
+    ++dropped_;
+    return false;
+  }
+  queue_.push_back(std::move(row));
+  ++appended_;
+  if (queue_.size() >= options_.batch_rows) wake_.notify_one();
+  return true;
+}
+
+uint64_t SqliteLedger::dropped_rows() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
+}
+
+Expected<bool, StoreError> SqliteLedger::flush() {
+  std::unique_lock lock(mutex_);
+  const uint64_t target = appended_;
+  if (done_ >= target) return true;
+  const uint64_t failures_before = failures_;
+  flush_target_ = std::max(flush_target_, target);
+  wake_.notify_one();
+  committed_.wait(lock, [&] { return done_ >= target || failures_ != failures_before || closed_; });
+  if (done_ >= target) return true;
+  return unexpected(failures_ != failures_before
+                        ? last_error_
+                        : StoreError{StoreError::Code::kUnavailable, "ledger closed"});
+}
+
+void SqliteLedger::close() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void SqliteLedger::run() {
+  using Clock = std::chrono::steady_clock;
+  auto next_flush = Clock::now() + options_.flush_interval;
+  std::unique_lock lock(mutex_);
+  int consecutive_failures = 0;
+  while (true) {
+    wake_.wait_until(lock, next_flush, [&] {
+      return stopping_ || flush_target_ > done_ || queue_.size() >= options_.batch_rows;
+    });
+    if (queue_.empty()) {
+      if (stopping_) break;
+      next_flush = Clock::now() + options_.flush_interval;
+      continue;
+    }
+    std::deque<LedgerRow> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    auto written = write_batch(batch);
+    lock.lock();
+    if (written) {
+      consecutive_failures = 0;
+      done_ += batch.size();
+    } else {
+      ++failures_;
+      ++consecutive_failures;
+      last_error_ = written.error();
+      if (stopping_ && consecutive_failures >= 3) {
+        // Shutting down and the database keeps failing: give up on the batch.
+        dropped_ += batch.size();
+        done_ += batch.size();
+      } else {
+        // Keep the rows, in order, for the next attempt (idempotent on request_id).
+        for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+          queue_.push_front(std::move(*it));
+        }
+      }
+    }
+    committed_.notify_all();
+    next_flush = Clock::now() + options_.flush_interval;
+  }
+  closed_ = true;
+  committed_.notify_all();
+}
+
+Expected<bool, StoreError> SqliteLedger::write_batch(const std::deque<LedgerRow>& rows) {
+  Db& db = *writer_;
+  if (auto b = db.exec("BEGIN IMMEDIATE"); !b) return b;
+  auto fail = [&](std::string_view what) -> Expected<bool, StoreError> {
+    auto e = db.error(what);
+    db.exec("ROLLBACK");
+    return unexpected(e);
+  };
+  Stmt insert(db,
+              "INSERT OR IGNORE INTO ledger(time_ms, request_id, key_id, requested_model, policy,"
+              " provider, upstream_model, status, error_class, prompt_tokens, completion_tokens,"
+              " cached_tokens, reasoning_tokens, cost_micros, latency_ms, ttft_ms, attempts)"
+              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  Stmt key(db, "SELECT budget_period, period_start_ms FROM keys WHERE id=?");
+  Stmt charge(db,
+              "UPDATE keys SET period_start_ms=?1, spent_micros = CASE WHEN ?4 THEN ?2"
+              " ELSE spent_micros + ?2 END,"
+              " credits_micros = CASE WHEN credits_micros IS NULL THEN NULL"
+              " ELSE credits_micros - ?3 END WHERE id=?5");
+  Stmt credit_only(db,
+                   "UPDATE keys SET credits_micros = credits_micros - ? WHERE id=? AND"
+                   " credits_micros IS NOT NULL");
+  if (!insert.ok() || !key.ok() || !charge.ok() || !credit_only.ok()) return fail("prepare");
+
+  for (const LedgerRow& r : rows) {
+    insert.reset();
+    insert.bind(1, r.time_ms).bind(2, r.request_id).bind(3, r.key_id).bind(4, r.requested_model);
+    insert.bind(5, r.policy).bind(6, r.provider).bind(7, r.upstream_model);
+    insert.bind(8, static_cast<int64_t>(r.status)).bind(9, r.error_class);
+    insert.bind(10, r.prompt_tokens).bind(11, r.completion_tokens).bind(12, r.cached_tokens);
+    insert.bind(13, r.reasoning_tokens).bind(14, r.cost).bind(15, r.latency_ms);
+    insert.bind(16, r.ttft_ms).bind(17, static_cast<int64_t>(r.attempts));
+    if (insert.step() != SQLITE_DONE) return fail("insert ledger row");
+    const bool inserted = sqlite3_changes(db.handle()) == 1;
+    if (!inserted || r.key_id.empty() || r.cost == 0) continue;
+
+    key.reset();
+    key.bind(1, r.key_id);
+    const int rc = key.step();
+    if (rc == SQLITE_DONE) continue;  // unknown key: the row still counts in reports
+    if (rc != SQLITE_ROW) return fail("read key period");
+    const BudgetPeriod period = parse_period(key.text(0)).value_or(BudgetPeriod::kNever);
+    const int64_t stored_start = key.int64(1);
+    key.reset();
+    const int64_t row_start = period_start_ms(period, r.time_ms);
+    if (row_start < stored_start) {
+      // A late row from an earlier period: it no longer counts against the
+      // budget, but prepaid credit still pays for it.
+      credit_only.reset();
+      credit_only.bind(1, r.cost).bind(2, r.key_id);
+      if (credit_only.step() != SQLITE_DONE) return fail("debit credits");
+      continue;
+    }
+    charge.reset();
+    charge.bind(1, row_start).bind(2, r.cost).bind(3, r.cost);
+    charge.bind(4, static_cast<int64_t>(row_start > stored_start)).bind(5, r.key_id);
+    if (charge.step() != SQLITE_DONE) return fail("debit key");
+  }
+  return db.exec("COMMIT");
+}
+
+Expected<UsageReport, StoreError> SqliteLedger::usage(const UsageQuery& q) {
+  const char* group = "key_id";
+  switch (q.group_by) {
+    case GroupBy::kKey:
+      group = "key_id";
+      break;
+    case GroupBy::kModel:
+      group = "requested_model";
+      break;
+    case GroupBy::kProvider:
+      group = "provider";
+      break;
+    case GroupBy::kDay:
+      group = "strftime('%Y-%m-%d', time_ms / 1000, 'unixepoch')";
+      break;
+  }
+  const std::string sql = fmt::format(
+      "SELECT {} AS g, COUNT(*), SUM(status >= 400), SUM(prompt_tokens), SUM(completion_tokens),"
+      " SUM(cached_tokens), SUM(reasoning_tokens), SUM(cost_micros) FROM ledger"
+      " WHERE time_ms >= ?1 AND time_ms < ?2 AND (?3 = '' OR key_id = ?3)"
+      " GROUP BY g ORDER BY g",
+      group);
+  std::lock_guard lock(reader_mutex_);
+  Stmt s(*reader_, sql.c_str());
+  if (!s.ok()) return unexpected(reader_->error("usage"));
+  s.bind(1, q.from_ms).bind(2, q.to_ms).bind(3, q.key_id);
+  UsageReport report;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    UsageAggregate a;
+    a.group = s.text(0);
+    a.requests = s.int64(1);
+    a.errors = s.int64(2);
+    a.prompt_tokens = s.int64(3);
+    a.completion_tokens = s.int64(4);
+    a.cached_tokens = s.int64(5);
+    a.reasoning_tokens = s.int64(6);
+    a.cost = s.int64(7);
+    UsageAggregate& t = report.total;
+    t.requests += a.requests;
+    t.errors += a.errors;
+    t.prompt_tokens += a.prompt_tokens;
+    t.completion_tokens += a.completion_tokens;
+    t.cached_tokens += a.cached_tokens;
+    t.reasoning_tokens += a.reasoning_tokens;
+    t.cost += a.cost;
+    report.groups.push_back(std::move(a));
+  }
+  if (rc != SQLITE_DONE) return unexpected(reader_->error("usage"));
+  return report;
+}
+
+Expected<bool, StoreError> SqliteLedger::recompute_balances(int64_t now_ms) {
+  std::lock_guard lock(reader_mutex_);
+  Db& db = *reader_;
+  if (auto b = db.exec("BEGIN IMMEDIATE"); !b) return b;
+  auto fail = [&](std::string_view what) -> Expected<bool, StoreError> {
+    auto e = db.error(what);
+    db.exec("ROLLBACK");
+    return unexpected(e);
+  };
+  Stmt keys(db, "SELECT id, budget_period FROM keys");
+  Stmt spent(db, "SELECT COALESCE(SUM(cost_micros), 0) FROM ledger WHERE key_id=? AND time_ms>=?");
+  Stmt grants(db,
+              "SELECT COUNT(*), COALESCE(SUM(amount_micros), 0), MIN(time_ms) FROM credit_grants"
+              " WHERE key_id=?");
+  Stmt update(db, "UPDATE keys SET period_start_ms=?, spent_micros=?, credits_micros=? WHERE id=?");
+  if (!keys.ok() || !spent.ok() || !grants.ok() || !update.ok()) return fail("prepare");
+  std::map<std::string, BudgetPeriod> all;
+  int rc;
+  while ((rc = keys.step()) == SQLITE_ROW) {
+    all.emplace(keys.text(0), parse_period(keys.text(1)).value_or(BudgetPeriod::kNever));
+  }
+  if (rc != SQLITE_DONE) return fail("list keys");
+  for (const auto& [id, period] : all) {
+    const int64_t start = period_start_ms(period, now_ms);
+    spent.reset();
+    spent.bind(1, id).bind(2, start);
+    if (spent.step() != SQLITE_ROW) return fail("sum spent");
+    const Micros period_spent = spent.int64(0);
+    grants.reset();
+    grants.bind(1, id);
+    if (grants.step() != SQLITE_ROW) return fail("sum grants");
+    std::optional<int64_t> credits;
+    if (grants.int64(0) > 0) {
+      const Micros granted = grants.int64(1);
+      const int64_t first_grant = grants.int64(2);
+      spent.reset();
+      spent.bind(1, id).bind(2, first_grant);
+      if (spent.step() != SQLITE_ROW) return fail("sum credits");
+      credits = granted - spent.int64(0);
+    }
+    update.reset();
+    update.bind(1, start).bind(2, period_spent).bind(3, credits).bind(4, id);
+    if (update.step() != SQLITE_DONE) return fail("update balance");
+  }
+  return db.exec("COMMIT");
+}
+
+}  // namespace sy::store::sqlite

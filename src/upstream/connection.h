@@ -1,0 +1,50 @@
+// One keep-alive connection to an upstream origin, plain TCP or TLS.
+// Owned by one worker's Pool or by the exchange using it; never shared
+// between threads.
+#pragma once
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace sy::upstream {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using SteadyClock = std::chrono::steady_clock;
+
+class Connection {
+ public:
+  explicit Connection(std::unique_ptr<beast::tcp_stream> plain) : plain_(std::move(plain)) {}
+  explicit Connection(std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls)
+      : tls_(std::move(tls)) {}
+
+  // The TCP layer, where deadlines are set.
+  beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+  beast::flat_buffer& buffer() { return buffer_; }
+
+  // Calls op(stream) with the concrete stream type; both branches must
+  // return the same type (e.g. the same awaitable).
+  template <class Op>
+  auto visit(Op&& op) {
+    return tls_ ? op(*tls_) : op(*plain_);
+  }
+
+  // False if the peer closed the connection or sent unexpected bytes while
+  // it sat idle (checked without blocking).
+  bool reusable();
+  void close();
+
+  SteadyClock::time_point idle_since{};
+  uint64_t requests = 0;
+
+ private:
+  std::unique_ptr<beast::tcp_stream> plain_;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls_;
+  beast::flat_buffer buffer_;
+};
+
+}  // namespace sy::upstream

@@ -1,0 +1,158 @@
+#include "upstream/exchange.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+namespace sy::upstream {
+
+namespace http = beast::http;
+
+namespace {
+constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
+
+bool is_stale_error(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::ssl::error::stream_truncated;
+}
+}  // namespace
+
+Exchange::~Exchange() {
+  if (conn_) conn_->close();
+}
+
+Failure Exchange::io_failure(const beast::error_code& ec, std::string_view what) const {
+  if (ec == beast::error::timeout) {
+    return {FailureKind::kTimeout, fmt::format("upstream {} timed out while {}", url_.host, what)};
+  }
+  if (aborted_ || ec == asio::error::operation_aborted) {
+    return {FailureKind::kCancelled, "the upstream request was cancelled"};
+  }
+  if (ec == http::error::body_limit) {
+    return {FailureKind::kTooLarge, fmt::format("upstream {} response is too large", url_.host)};
+  }
+  if (ec.category() == http::make_error_code(http::error::end_of_stream).category()) {
+    return {FailureKind::kProtocol,
+            fmt::format("upstream {} sent an invalid HTTP response while {}: {}", url_.host, what,
+                        ec.message())};
+  }
+  return {FailureKind::kReset,
+          fmt::format("connection to upstream {} failed while {}: {}", url_.host, what, ec.message())};
+}
+
+asio::awaitable<Expected<ResponseHead, Failure>> Exchange::start(const HttpRequest& req) {
+  total_deadline_ = SteadyClock::now() + deadlines_.total;
+  bool retry_stale = false;
+  auto head = co_await attempt(req, true, retry_stale);
+  if (!head && retry_stale && !aborted_) head = co_await attempt(req, false, retry_stale);
+  co_return head;
+}
+
+asio::awaitable<Expected<ResponseHead, Failure>> Exchange::attempt(const HttpRequest& req,
+                                                                   bool allow_reuse,
+                                                                   bool& retry_stale) {
+  retry_stale = false;
+  auto first_byte_deadline = std::min(total_deadline_, SteadyClock::now() + deadlines_.first_byte);
+  bool reused = false;
+  auto conn = co_await pool_.acquire(url_, first_byte_deadline, allow_reuse, reused);
+  if (!conn) co_return unexpected(std::move(conn.error()));
+  if (aborted_) {
+    (*conn)->close();
+    co_return unexpected(Failure{FailureKind::kCancelled, "the upstream request was cancelled"});
+  }
+  conn_ = std::move(conn.value());
+
+  http::request<http::string_body> msg;
+  msg.method_string(req.method);
+  msg.target(req.target);
+  msg.version(11);
+  msg.set(http::field::host, url_.host_header);
+  msg.set(http::field::user_agent, "switchyard");
+  for (const auto& [k, v] : req.headers) msg.insert(k, v);
+  msg.body() = req.body;
+  msg.prepare_payload();
+
+  conn_->tcp().expires_at(first_byte_deadline);
+  auto [wec, wn] = co_await conn_->visit(
+      [&](auto& s) { return http::async_write(s, msg, kToken); });
+  if (wec) {
+    retry_stale = reused && is_stale_error(wec);
+    conn_->close();
+    conn_.reset();
+    co_return unexpected(io_failure(wec, "sending the request"));
+  }
+  ++conn_->requests;
+
+  parser_.emplace();
+  parser_->body_limit(boost::none);
+  parser_->header_limit(64 * 1024);
+  auto [rec, rn] = co_await conn_->visit(
+      [&](auto& s) { return http::async_read_header(s, conn_->buffer(), *parser_, kToken); });
+  if (rec) {
+    retry_stale = reused && is_stale_error(rec);
+    conn_->close();
+    conn_.reset();
+    co_return unexpected(io_failure(rec, "waiting for the response"));
+  }
+  const auto& h = parser_->get();
+  ResponseHead head;
+  head.status = static_cast<int>(h.result_int());
+  head.content_type = std::string(h[http::field::content_type]);
+  head.retry_after = std::string(h[http::field::retry_after]);
+  head.reused_connection = reused;
+  co_return head;
+}
+
+asio::awaitable<Expected<std::string_view, Failure>> Exchange::read_some() {
+  if (!conn_ || !parser_) co_return unexpected(Failure{FailureKind::kCancelled, "no exchange"});
+  for (;;) {
+    if (parser_->is_done()) co_return std::string_view{};
+    auto& body = parser_->get().body();
+    body.data = buf_.data();
+    body.size = buf_.size();
+    conn_->tcp().expires_at(std::min(total_deadline_, SteadyClock::now() + deadlines_.stream_idle));
+    auto [ec, n] = co_await conn_->visit(
+        [&](auto& s) { return http::async_read_some(s, conn_->buffer(), *parser_, kToken); });
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      Failure f = io_failure(ec, "reading the response");
+      conn_->close();
+      conn_.reset();
+      co_return unexpected(std::move(f));
+    }
+    std::size_t got = buf_.size() - parser_->get().body().size;
+    if (got > 0) co_return std::string_view(buf_.data(), got);
+  }
+}
+
+asio::awaitable<Expected<std::string, Failure>> Exchange::read_all(std::size_t limit) {
+  std::string out;
+  for (;;) {
+    auto piece = co_await read_some();
+    if (!piece) co_return unexpected(std::move(piece.error()));
+    if (piece->empty()) co_return out;
+    if (out.size() + piece->size() > limit) {
+      abort();
+      co_return unexpected(Failure{FailureKind::kTooLarge,
+                                   fmt::format("upstream {} response exceeds {} bytes", url_.host, limit)});
+    }
+    out.append(*piece);
+  }
+}
+
+void Exchange::finish() {
+  if (conn_ && parser_ && parser_->is_done() && parser_->keep_alive() && !aborted_) {
+    pool_.release(url_, std::move(conn_));
+  } else if (conn_) {
+    conn_->close();
+    conn_.reset();
+  }
+}
+
+void Exchange::abort() {
+  aborted_ = true;
+  if (conn_) conn_->close();
+}
+
+}  // namespace sy::upstream

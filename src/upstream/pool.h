@@ -1,0 +1,66 @@
+// Per-worker pool of upstream connections, keyed by origin. Connects (with
+// DNS cache, TCP, TLS with SNI and certificate verification) on a miss.
+// Single-threaded: owned and used by one worker's io_context only.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "upstream/connection.h"
+#include "upstream/url.h"
+#include "util/expected.h"
+
+namespace sy::upstream {
+
+struct PoolOptions {
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds idle_timeout{60'000};  // pooled connection max idle
+  int max_idle_per_origin = 64;
+};
+
+enum class FailureKind { kConnect, kTls, kTimeout, kReset, kProtocol, kTooLarge, kCancelled };
+
+struct Failure {
+  FailureKind kind;
+  std::string message;  // says what failed; no secrets
+};
+
+class Pool {
+ public:
+  Pool(asio::any_io_executor ex, asio::ssl::context& tls, PoolOptions opts)
+      : ex_(std::move(ex)), tls_(tls), opts_(opts) {}
+
+  // A connection to `url`'s origin: an idle pooled one when available
+  // (`reused` = true), else a new one. Fails by `deadline` at the latest.
+  asio::awaitable<Expected<std::unique_ptr<Connection>, Failure>> acquire(
+      const Url& url, SteadyClock::time_point deadline, bool allow_reuse, bool& reused);
+
+  // Returns a connection whose last response was read completely and which
+  // the server keeps alive.
+  void release(const Url& url, std::unique_ptr<Connection> conn);
+
+  std::size_t idle_count() const;
+  uint64_t connects() const { return connects_; }
+
+ private:
+  asio::awaitable<Expected<std::vector<asio::ip::tcp::endpoint>, Failure>> resolve(
+      const Url& url, SteadyClock::time_point deadline);
+
+  struct CachedAddress {
+    std::vector<asio::ip::tcp::endpoint> endpoints;
+    SteadyClock::time_point expires;
+  };
+
+  asio::any_io_executor ex_;
+  asio::ssl::context& tls_;
+  PoolOptions opts_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+  std::unordered_map<std::string, CachedAddress> dns_;
+  uint64_t connects_ = 0;
+};
+
+}  // namespace sy::upstream

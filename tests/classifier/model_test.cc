@@ -1,0 +1,100 @@
+#include "classifier/model.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdio>
+#include <string>
+
+#include "classifier/train.h"
+
+namespace sy::classifier {
+namespace {
+
+const std::string kFixture = std::string(SWITCHYARD_TEST_DATA_DIR) + "/fixtures/small.jsonl";
+const std::string kCrux =
+    "## Question: \n\nYou are given a Python function and an assertion containing an input to "
+    "the function.\n\n[PYTHON]\ndef f(s):\n    return s[::-1].upper()\nassert f('abc') == "
+    "??\n[/PYTHON]\n";
+
+TrainOptions small_options() {
+  TrainOptions o;
+  o.data_path = kFixture;
+  o.validation_folds = 0;
+  o.fixed_threshold = 0.5;
+  o.hash_bits = 14;
+  o.min_prompts_per_feature = 2;
+  o.epochs = 4;
+  return o;
+}
+
+TEST(Model, BuiltinLoadsAndScores) {
+  const Model& m = Model::builtin();
+  EXPECT_GE(m.hash_bits(), 10u);
+  EXPECT_GT(m.nonzero_weights(), 0u);
+  EXPECT_GT(m.default_threshold(), 0.0);
+  EXPECT_LT(m.default_threshold(), 1.0);
+  EXPECT_EQ(m.strong_model(), "gpt-4o-2024-05-13");
+  EXPECT_EQ(m.mini_model(), "gpt-4o-mini-2024-07-18");
+  const double s = m.score(kCrux);
+  EXPECT_GT(s, 0.0);
+  EXPECT_LT(s, 1.0);
+  EXPECT_EQ(&m, &Model::builtin());
+}
+
+TEST(Model, ScoreIsDeterministicAndJsonMatchesText) {
+  const Model& m = Model::builtin();
+  simdjson::dom::parser parser;
+  const std::string body =
+      R"({"model":"auto","messages":[{"role":"user","content":"What is 13.11 or 13.9, which is bigger?"}]})";
+  simdjson::dom::object root = parser.parse(body).get_object().value();
+  const double a = m.score(root);
+  const double b = m.score(root);
+  EXPECT_EQ(a, b);
+  RequestShape shape;
+  shape.messages = 1;
+  shape.total_chars = 39;
+  EXPECT_EQ(a, m.score("What is 13.11 or 13.9, which is bigger?\n", shape));
+  // The FeatureVector path agrees up to float rounding.
+  const FeatureVector x = features(root, m.hash_bits());
+  EXPECT_NEAR(a, m.score(x), 1e-5);
+}
+
+TEST(Model, SaveLoadRoundTrip) {
+  auto trained = train(small_options());
+  ASSERT_TRUE(trained) << trained.error();
+  const Model& m = trained->model;
+  const std::string path = ::testing::TempDir() + "/router-roundtrip.bin";
+  ASSERT_TRUE(m.save(path));
+  auto loaded = Model::load(path);
+  ASSERT_TRUE(loaded) << loaded.error();
+  EXPECT_EQ(loaded->serialize(), m.serialize());
+  EXPECT_EQ(loaded->score(kCrux), m.score(kCrux));
+  EXPECT_EQ(loaded->default_threshold(), m.default_threshold());
+  std::remove(path.c_str());
+}
+
+TEST(Model, RejectsCorruptFiles) {
+  const std::string bytes = Model::builtin().serialize();
+  EXPECT_FALSE(Model::parse(""));
+  EXPECT_FALSE(Model::parse("not a model at all"));
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x40;
+  auto bad = Model::parse(flipped);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("checksum"), std::string::npos);
+  EXPECT_FALSE(Model::parse(std::string_view(bytes).substr(0, bytes.size() - 10)));
+  EXPECT_FALSE(Model::load("/nonexistent/router.bin"));
+  EXPECT_TRUE(Model::parse(bytes));
+}
+
+TEST(Model, CommittedFileIsSmallAndMatchesBuiltin) {
+  auto file = Model::load(std::string(SWITCHYARD_SOURCE_DIR) + "/models/router-default.bin");
+  ASSERT_TRUE(file) << file.error();
+  const std::string bytes = file->serialize();
+  EXPECT_LT(bytes.size(), 512u * 1024u);
+  EXPECT_EQ(bytes, Model::builtin().serialize());
+}
+
+}  // namespace
+}  // namespace sy::classifier
