@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_set>
 
 #include "api/json_scan.h"
 
@@ -52,8 +53,9 @@ bool is_integer(element v) {
   auto t = v.type();
   if (t == element_type::INT64 || t == element_type::UINT64) return true;
   if (t == element_type::DOUBLE) {
+    // Range check first: casting an out-of-range double to int64_t is undefined.
     double d = v.get_double().value_unsafe();
-    return d == static_cast<double>(static_cast<int64_t>(d));
+    return d >= -0x1p63 && d < 0x1p63 && d == static_cast<double>(static_cast<int64_t>(d));
   }
   return false;
 }
@@ -145,7 +147,9 @@ std::optional<ApiError> check_messages(element messages) {
     if (obj["content"].get(content) == simdjson::SUCCESS && !is_null(content)) {
       if (content.is_array()) {
         std::size_t j = 0;
-        for (element part : content.get_array().value_unsafe()) {
+        // Named: iterating a temporary simdjson_result's value would dangle.
+        simdjson::dom::array parts = content.get_array().value_unsafe();
+        for (element part : parts) {
           std::string pat = fmt::format("{}.content[{}]", at, j++);
           if (!part.is_object()) return wrong_type(pat, "an object", part);
           element type;
@@ -182,6 +186,31 @@ ApiError missing(std::string_view name) {
 
 }  // namespace
 
+Request::Request(Request&& other) noexcept { *this = std::move(other); }
+
+Request& Request::operator=(Request&& other) noexcept {
+  if (this == &other) return *this;
+  const bool parsed = other.has_root_;
+  endpoint_ = other.endpoint_;
+  body_ = std::move(other.body_);
+  doc_ = std::move(other.doc_);
+  model_ = other.model_;  // points into the document's string buffer, which moved intact
+  stream_ = other.stream_;
+  include_usage_ = other.include_usage_;
+  max_tokens_ = other.max_tokens_;
+  model_span_ = other.model_span_;
+  stream_options_span_ = other.stream_options_span_;
+  root_ = simdjson::dom::object();
+  has_root_ = false;
+  other.has_root_ = false;
+  simdjson::dom::object rebound;
+  if (parsed && doc_.root().get_object().get(rebound) == simdjson::SUCCESS) {
+    root_ = rebound;
+    has_root_ = true;
+  }
+  return *this;
+}
+
 Expected<Request, ApiError> parse_request(Endpoint endpoint, std::string body) {
   Request req;
   req.endpoint_ = endpoint;
@@ -205,6 +234,7 @@ Expected<Request, ApiError> parse_request(Endpoint endpoint, std::string body) {
     return unexpected(invalid_request("The request body must be a JSON object.", "", "invalid_json"));
   }
   req.root_ = root.get_object().value_unsafe();
+  req.has_root_ = true;
 
   // Top-level members: no duplicates (an upstream may read the last copy
   // while we route on the first), and their raw spans for splicing.
@@ -216,13 +246,14 @@ Expected<Request, ApiError> parse_request(Endpoint endpoint, std::string body) {
     return unexpected(invalid_request("The request body could not be read as a JSON object.", "",
                                       "invalid_json"));
   }
+  // A hash set, not a pairwise scan: a body may carry ~10^5 keys.
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (keys[i] == keys[j]) {
-        return unexpected(invalid_request(
-            fmt::format("Duplicate parameter '{}' in the request body.", keys[i].substr(0, 64)),
-            std::string(keys[i].substr(0, 64)), "duplicate_parameter"));
-      }
+    if (!seen.insert(keys[i]).second) {
+      return unexpected(invalid_request(
+          fmt::format("Duplicate parameter '{}' in the request body.", keys[i].substr(0, 64)),
+          std::string(keys[i].substr(0, 64)), "duplicate_parameter"));
     }
     if (keys[i] == "model") req.model_span_ = {raw[i].value_begin, raw[i].value_end};
     if (keys[i] == "stream_options") req.stream_options_span_ = {raw[i].value_begin, raw[i].value_end};

@@ -33,8 +33,10 @@ struct Span {
 class Request {
  public:
   Request() = default;
-  Request(Request&&) = default;
-  Request& operator=(Request&&) = default;
+  // Moves rebind root() to the moved document (a simdjson view points at its
+  // document object, not only at the heap buffers that move with it).
+  Request(Request&& other) noexcept;
+  Request& operator=(Request&& other) noexcept;
 
   Endpoint endpoint() const { return endpoint_; }
   const std::string& body() const { return body_; }
@@ -66,6 +68,7 @@ class Request {
   std::optional<int64_t> max_tokens_;
   Span model_span_;
   Span stream_options_span_;
+  bool has_root_ = false;  // root_ is bound to doc_
 };
 
 // Takes ownership of `body` (any capacity; it is padded as simdjson needs).

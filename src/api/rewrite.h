@@ -5,6 +5,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "api/request.h"
 
@@ -13,6 +15,12 @@ namespace sy::api {
 struct RewriteOptions {
   std::string_view upstream_model;  // replaces the value of "model"
   bool force_include_usage = false;  // set stream_options.include_usage = true
+  // Model quirks: top-level parameters renamed ({from, to}; skipped when
+  // `to` is already present) or removed, and system/developer messages folded
+  // into the first user message for models without a system role.
+  std::vector<std::pair<std::string, std::string>> renames;
+  std::vector<std::string> drops;
+  bool fold_system = false;
 };
 
 std::string rewrite_body(const Request& req, const RewriteOptions& opts);

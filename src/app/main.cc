@@ -6,9 +6,13 @@
 #include <cstdio>
 #include <memory>
 
+#include "classifier/cli.h"
 #include "config/loader.h"
 #include "emulator/emulator.h"
+#include "governance/cli.h"
 #include "server/server.h"
+#include "server/services.h"
+#include "tokenize/tokenizer.h"
 
 namespace {
 
@@ -60,8 +64,16 @@ int serve(const ServeFlags& flags) {
         "bundled provider emulator at http://127.0.0.1:{} as upstream 'emulator' (offline demo)",
         emulator->port());
   }
+  auto services = sy::server::open_services(cfg);
+  if (!services) {
+    spdlog::error("{}", services.error());
+    return 1;
+  }
+  // Build the token rank tables now, not on the first request.
+  sy::tokenize::tokenizer(sy::tokenize::Encoding::kO200kBase);
+  sy::tokenize::tokenizer(sy::tokenize::Encoding::kCl100kBase);
   auto shared = std::make_shared<const sy::config::Config>(std::move(cfg));
-  sy::server::Server server(shared);
+  sy::server::Server server(shared, services->get());
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -110,6 +122,26 @@ int main(int argc, char** argv) {
   emu_cmd->add_option("--host", emu.host, "address to bind");
   emu_cmd->add_option("--port", emu.port, "port (0 = ephemeral)");
   emu_cmd->add_option("--threads", emu.threads, "worker threads");
+
+  // `keys` and `usage` work on the store named by --store, or the config's `store:`.
+  std::string store_url, store_config;
+  app.add_option("--store", store_url, "store URL for keys/usage (e.g. sqlite://switchyard.db)")
+      ->envname("SWITCHYARD_STORE");
+  app.add_option("--store-config", store_config, "read the store URL from this config file");
+  app.fallthrough();
+  sy::governance::add_keys_commands(app, [&]() -> std::string {
+    std::string url = store_url;
+    if (url.empty() && !store_config.empty()) {
+      auto loaded = sy::config::load_from_file(store_config);
+      if (!loaded) throw CLI::ValidationError("--store-config", loaded.error());
+      url = loaded->store;
+    }
+    if (url.empty()) url = sy::config::Config{}.store;
+    auto path = sy::server::sqlite_path(url);
+    if (!path) throw CLI::ValidationError("--store", path.error());
+    return *path;
+  });
+  sy::classifier::add_router_commands(app);
 
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return serve(serve_flags);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/catalog.h"
 #include "providers/adapter.h"
 
 namespace sy::config {
@@ -45,6 +46,8 @@ struct UpstreamOptions {
 struct Deployment {
   std::string provider;  // key into Config::providers
   std::string model;     // name at the provider
+  // Catalog facts (context window, prices, quirks); null when not catalogued.
+  const catalog::ModelInfo* info = nullptr;
 };
 
 struct ModelGroup {
@@ -63,6 +66,18 @@ struct Config {
   std::map<std::string, providers::ProviderSettings> providers;
   std::vector<ModelGroup> models;
   bool embedded_emulator = false;     // serve the bundled emulator (offline demo)
+
+  // Parameters a model does not accept (catalog quirks): drop them and say so
+  // in x-switchyard-dropped-params, or reject the request with a 400.
+  enum class UnsupportedParams { kDrop, kReject };
+  UnsupportedParams unsupported_params = UnsupportedParams::kDrop;
+
+  // Governance (keys, budgets, ledger).
+  std::string admin_key;              // master key for /admin/; empty = admin API off
+  bool require_keys = false;          // true: the public API needs a virtual key even when none exist
+  std::string store = "sqlite://switchyard.db";  // sqlite://PATH or postgres://...
+  Millis ledger_flush_interval{1'000};  // [1 s] the most a crash may lose
+  std::string counters = "memory";    // memory or redis://host:port/db
 
   const ModelGroup* find_model(std::string_view name) const;
 };

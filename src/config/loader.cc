@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <map>
+#include <optional>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -141,15 +143,31 @@ void read_upstream(YamlReader& r, const YAML::Node& n, UpstreamOptions& out) {
   maybe(n, "pool_idle_timeout", out.pool_idle_timeout, [&](auto& v) { return r.duration(v, "upstream.pool_idle_timeout"); });
 }
 
+// Reads a provider; fields it does not give come from the catalog preset
+// named by `preset:` or, failing that, by the provider's own name.
 void read_provider(YamlReader& r, const std::string& name, const YAML::Node& n,
                    providers::ProviderSettings& out) {
   std::string path = "providers." + name;
   out.name = name;
-  if (!r.expect_map(n, path,
-                    {"type", "base_url", "api_key", "headers", "api_version", "region",
-                     "access_key_id", "secret_access_key", "session_token"})) {
+  if (n.IsNull()) {
+    r.error(n, path, "expected a mapping (write {} to take every setting from the preset)");
     return;
   }
+  if (!r.expect_map(n, path,
+                    {"type", "preset", "base_url", "api_key", "headers", "api_version", "region",
+                     "resource", "access_key_id", "secret_access_key", "session_token"})) {
+    return;
+  }
+  std::string preset_name = name;
+  if (YAML::Node p = n["preset"]) {
+    if (auto v = r.string(p, path + ".preset")) preset_name = *v;
+  }
+  const catalog::ProviderPreset* preset = catalog::Catalog::builtin().provider(preset_name);
+  if (n["preset"] && preset == nullptr) {
+    r.error(n["preset"], path + ".preset", fmt::format("unknown provider preset '{}'", preset_name));
+    return;
+  }
+
   if (YAML::Node t = n["type"]) {
     if (auto v = r.string(t, path + ".type")) {
       if (!known_format(*v)) {
@@ -159,37 +177,103 @@ void read_provider(YamlReader& r, const std::string& name, const YAML::Node& n,
         out.type = *v;
       }
     }
+  } else if (preset != nullptr) {
+    out.type = std::string(catalog::to_string(preset->format));
   } else {
-    r.error(n, path, "missing required key 'type' (the wire format, e.g. openai)");
+    r.error(n, path, fmt::format("missing required key 'type' (the wire format, e.g. openai); '{}' is "
+                                 "not a known provider preset",
+                                 name));
   }
-  if (YAML::Node b = n["base_url"]) {
-    if (auto v = r.string(b, path + ".base_url")) {
-      auto url = upstream::parse_url(*v);
-      if (!url) {
-        r.error(b, path + ".base_url", url.error());
-      } else {
-        out.base = std::move(url.value());
-      }
+  maybe(n, "region", out.region, [&](auto& v) { return r.string(v, path + ".region"); });
+  std::string resource;
+  maybe(n, "resource", resource, [&](auto& v) { return r.string(v, path + ".resource"); });
+  if (out.region.empty() && out.type == "bedrock") {
+    if (const char* env = std::getenv("AWS_REGION"); env && *env) out.region = env;
+  }
+
+  std::optional<std::string> base_url;
+  YAML::Node b = n["base_url"];
+  if (b) {
+    base_url = r.string(b, path + ".base_url");
+  } else if (preset != nullptr) {
+    std::map<std::string, std::string, std::less<>> values;
+    if (!out.region.empty()) values["region"] = out.region;
+    if (!resource.empty()) values["resource"] = resource;
+    auto expanded = catalog::expand_base_url(*preset, values);
+    if (!expanded) {
+      r.error(n, path, fmt::format("{} (set it, or give base_url)", expanded.error()));
+    } else {
+      base_url = *expanded;
     }
   } else {
     r.error(n, path, "missing required key 'base_url' (e.g. https://api.openai.com/v1)");
   }
-  maybe(n, "api_key", out.api_key, [&](auto& v) { return r.string(v, path + ".api_key"); });
-  maybe(n, "api_version", out.api_version, [&](auto& v) { return r.string(v, path + ".api_version"); });
-  maybe(n, "region", out.region, [&](auto& v) { return r.string(v, path + ".region"); });
+  if (base_url) {
+    auto url = upstream::parse_url(*base_url);
+    if (!url) {
+      r.error(b ? b : n, path + ".base_url", url.error());
+    } else {
+      out.base = std::move(url.value());
+    }
+  }
+
+  if (YAML::Node k = n["api_key"]) {
+    if (auto v = r.string(k, path + ".api_key")) out.api_key = *v;
+  } else if (preset != nullptr && preset->auth != catalog::AuthStyle::kNone &&
+             preset->auth != catalog::AuthStyle::kSigV4 && !preset->env.empty()) {
+    const char* env = std::getenv(preset->env.c_str());
+    if (env == nullptr || *env == '\0') {
+      r.error(n, path, fmt::format("no api_key given and {} is not set", preset->env));
+    } else {
+      out.api_key = env;
+    }
+  }
   maybe(n, "access_key_id", out.access_key_id, [&](auto& v) { return r.string(v, path + ".access_key_id"); });
   maybe(n, "secret_access_key", out.secret_access_key, [&](auto& v) { return r.string(v, path + ".secret_access_key"); });
   maybe(n, "session_token", out.session_token, [&](auto& v) { return r.string(v, path + ".session_token"); });
+  if (out.type == "bedrock") {
+    auto from_env = [](std::string& field, const char* var) {
+      if (!field.empty()) return;
+      if (const char* v = std::getenv(var); v && *v) field = v;
+    };
+    from_env(out.access_key_id, "AWS_ACCESS_KEY_ID");
+    from_env(out.secret_access_key, "AWS_SECRET_ACCESS_KEY");
+    from_env(out.session_token, "AWS_SESSION_TOKEN");
+    if (out.region.empty()) r.error(n, path, "a bedrock provider needs 'region' (or AWS_REGION)");
+    if (out.access_key_id.empty() || out.secret_access_key.empty()) {
+      r.error(n, path, "a bedrock provider needs access_key_id and secret_access_key (or "
+                       "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+    }
+  }
+
+  if (preset != nullptr) {
+    out.api_version = preset->api_version;
+    for (const auto& h : preset->headers) out.headers.push_back(h);
+  }
+  maybe(n, "api_version", out.api_version, [&](auto& v) { return r.string(v, path + ".api_version"); });
   if (YAML::Node h = n["headers"]; h && !h.IsNull()) {
     if (!h.IsMap()) {
       r.error(h, path + ".headers", "expected a mapping of header names to values");
     } else {
       for (const auto& kv : h) {
         std::string key = kv.first.Scalar();
-        if (auto v = r.string(kv.second, path + ".headers." + key)) out.headers.emplace_back(key, *v);
+        auto v = r.string(kv.second, path + ".headers." + key);
+        if (!v) continue;
+        std::erase_if(out.headers, [&](const auto& e) { return e.first == key; });
+        out.headers.emplace_back(key, *v);
       }
     }
   }
+}
+
+// Catalog facts for a deployment: by its upstream name, else the group's.
+const catalog::ModelInfo* catalog_info(std::string_view upstream_model, std::string_view group_name) {
+  const catalog::Catalog& c = catalog::Catalog::builtin();
+  if (const auto* m = c.model(upstream_model)) return m;
+  for (const auto& m : c.models()) {
+    if (m.id == upstream_model) return &m;
+  }
+  return c.model(group_name);
 }
 
 void read_models(YamlReader& r, const YAML::Node& n, const Config& cfg, std::vector<ModelGroup>& out) {
@@ -212,8 +296,23 @@ void read_models(YamlReader& r, const YAML::Node& n, const Config& cfg, std::vec
       r.error(m, path, "missing required key 'name' (what clients send as \"model\")");
     }
     YAML::Node deps = m["deployments"];
-    if (!deps || !deps.IsSequence() || deps.size() == 0) {
-      r.error(deps ? deps : m, path + ".deployments", "expected a non-empty list of deployments");
+    if (!deps) {
+      // A catalogued model served by its catalogue provider, if configured.
+      const catalog::ModelInfo* info = catalog::Catalog::builtin().model(group.name);
+      if (info == nullptr) {
+        r.error(m, path, fmt::format("model '{}' is not in the catalog: give its deployments", group.name));
+      } else if (!cfg.providers.contains(info->provider)) {
+        r.error(m, path, fmt::format("model '{}' is served by provider '{}', which is not configured "
+                                     "(add it under providers:, or give deployments)",
+                                     group.name, info->provider));
+      } else {
+        group.deployments.push_back({info->provider, info->id, info});
+        out.push_back(std::move(group));
+      }
+      continue;
+    }
+    if (!deps.IsSequence() || deps.size() == 0) {
+      r.error(deps, path + ".deployments", "expected a non-empty list of deployments");
       continue;
     }
     for (std::size_t j = 0; j < deps.size(); ++j) {
@@ -237,6 +336,7 @@ void read_models(YamlReader& r, const YAML::Node& n, const Config& cfg, std::vec
       } else {
         dep.model = group.name;
       }
+      dep.info = catalog_info(dep.model, group.name);
       group.deployments.push_back(std::move(dep));
     }
     out.push_back(std::move(group));
@@ -258,7 +358,8 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
   YamlReader r{std::string(source)};
   if (!root || root.IsNull()) return unexpected(fmt::format("{}: the configuration is empty", source));
   if (!r.expect_map(root, "", {"listen", "workers", "log_level", "limits", "upstream", "shutdown",
-                               "providers", "models"})) {
+                               "providers", "models", "unsupported_params", "admin_key",
+                               "require_keys", "store", "ledger", "counters"})) {
     return unexpected(r.errors().front());
   }
   if (YAML::Node n = root["listen"]) read_listen(r, n, cfg.listen);
@@ -278,6 +379,47 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
   if (YAML::Node n = root["shutdown"]) {
     if (r.expect_map(n, "shutdown", {"drain_timeout"})) {
       maybe(n, "drain_timeout", cfg.drain_timeout, [&](auto& v) { return r.duration(v, "shutdown.drain_timeout"); });
+    }
+  }
+  if (YAML::Node n = root["unsupported_params"]) {
+    if (auto v = r.string(n, "unsupported_params")) {
+      if (*v == "drop") {
+        cfg.unsupported_params = Config::UnsupportedParams::kDrop;
+      } else if (*v == "reject") {
+        cfg.unsupported_params = Config::UnsupportedParams::kReject;
+      } else {
+        r.error(n, "unsupported_params", fmt::format("expected drop or reject, got '{}'", *v));
+      }
+    }
+  }
+  maybe(root, "admin_key", cfg.admin_key, [&](auto& v) { return r.string(v, "admin_key"); });
+  if (!cfg.admin_key.empty() && cfg.admin_key.size() < 16) {
+    r.error(root["admin_key"], "admin_key", "must be at least 16 characters long");
+  }
+  maybe(root, "require_keys", cfg.require_keys, [&](auto& v) { return r.boolean(v, "require_keys"); });
+  if (YAML::Node n = root["store"]) {
+    if (auto v = r.string(n, "store")) {
+      if (v->rfind("sqlite://", 0) != 0 && v->rfind("postgres://", 0) != 0 &&
+          v->rfind("postgresql://", 0) != 0) {
+        r.error(n, "store", fmt::format("expected sqlite://PATH or postgres://..., got '{}'", *v));
+      } else {
+        cfg.store = *v;
+      }
+    }
+  }
+  if (YAML::Node n = root["ledger"]) {
+    if (r.expect_map(n, "ledger", {"flush_interval"})) {
+      maybe(n, "flush_interval", cfg.ledger_flush_interval,
+            [&](auto& v) { return r.duration(v, "ledger.flush_interval"); });
+    }
+  }
+  if (YAML::Node n = root["counters"]) {
+    if (auto v = r.string(n, "counters")) {
+      if (*v != "memory" && v->rfind("redis://", 0) != 0) {
+        r.error(n, "counters", fmt::format("expected memory or redis://host:port/db, got '{}'", *v));
+      } else {
+        cfg.counters = *v;
+      }
     }
   }
   if (YAML::Node n = root["providers"]) {
@@ -322,7 +464,7 @@ Config embedded_default(uint16_t emulator_port) {
     p.api_key = std::move(key);
     cfg.providers[provider] = std::move(p);
     for (auto [alias, upstream_name] : models) {
-      cfg.models.push_back({alias, {{provider, upstream_name}}});
+      cfg.models.push_back({alias, {{provider, upstream_name, catalog_info(upstream_name, alias)}}});
     }
   };
   if (const char* key = std::getenv("OPENAI_API_KEY"); key && *key) {

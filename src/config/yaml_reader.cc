@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cstdint>
 
 #include "config/loader.h"
 
@@ -84,6 +85,9 @@ std::optional<bool> YamlReader::boolean(const YAML::Node& node, std::string_view
 }
 
 namespace {
+// Longest accepted duration: 100 years, far beyond any sane timeout.
+constexpr int64_t kMaxMillis = int64_t{100} * 365 * 24 * 3600 * 1000;
+
 // Splits "250ms" into number and unit.
 bool split_number(std::string_view s, int64_t& n, std::string_view& unit) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
@@ -101,9 +105,12 @@ std::optional<std::chrono::milliseconds> YamlReader::duration(const YAML::Node& 
   int64_t n = 0;
   std::string_view unit;
   if (split_number(*s, n, unit)) {
-    if (unit.empty() || unit == "ms") return std::chrono::milliseconds(n);
-    if (unit == "s") return std::chrono::milliseconds(n * 1000);
-    if (unit == "m") return std::chrono::milliseconds(n * 60'000);
+    int64_t scale = 0;
+    if (unit.empty() || unit == "ms") scale = 1;
+    if (unit == "s") scale = 1000;
+    if (unit == "m") scale = 60'000;
+    // The bound keeps n * scale (and later clock arithmetic) from overflowing.
+    if (scale != 0 && n <= kMaxMillis / scale) return std::chrono::milliseconds(n * scale);
   }
   error(node, path, fmt::format("expected a duration such as 1500, 250ms, 5s or 2m, got '{}'", *s));
   return std::nullopt;
@@ -115,10 +122,12 @@ std::optional<int64_t> YamlReader::size(const YAML::Node& node, std::string_view
   int64_t n = 0;
   std::string_view unit;
   if (split_number(*s, n, unit)) {
-    if (unit.empty() || unit == "B") return n;
-    if (unit == "KiB" || unit == "KB" || unit == "k") return n << 10;
-    if (unit == "MiB" || unit == "MB" || unit == "M") return n << 20;
-    if (unit == "GiB" || unit == "GB" || unit == "G") return n << 30;
+    int shift = -1;
+    if (unit.empty() || unit == "B") shift = 0;
+    if (unit == "KiB" || unit == "KB" || unit == "k") shift = 10;
+    if (unit == "MiB" || unit == "MB" || unit == "M") shift = 20;
+    if (unit == "GiB" || unit == "GB" || unit == "G") shift = 30;
+    if (shift >= 0 && n <= (INT64_MAX >> shift)) return n << shift;
   }
   error(node, path, fmt::format("expected a size such as 65536, 512KiB or 8MiB, got '{}'", *s));
   return std::nullopt;

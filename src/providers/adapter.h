@@ -42,11 +42,22 @@ struct ProviderSettings {
   std::string session_token;
 };
 
+// Parameter adjustments a model needs (catalog quirks), decided by the
+// server from the request: renamed and dropped top-level parameters, and
+// system messages folded into the first user message.
+struct ParamQuirks {
+  std::vector<std::pair<std::string, std::string>> renames;
+  std::vector<std::string> drops;
+  bool fold_system = false;
+  bool empty() const { return renames.empty() && drops.empty() && !fold_system; }
+};
+
 // What one attempt sends: the deployment's provider and model name.
 struct Target {
   const ProviderSettings* provider = nullptr;
   std::string_view model;          // name at the provider
   int64_t default_max_tokens = 0;  // catalog max output, for formats that require one
+  const ParamQuirks* quirks = nullptr;  // null or empty: send the request as it is
 };
 
 // method, target (absolute path and query), headers (auth and content-type

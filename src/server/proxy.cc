@@ -3,9 +3,16 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "governance/authenticate.h"
 #include "providers/adapter.h"
+#include "providers/anthropic/inbound.h"
+#include "server/client_format.h"
 #include "server/disconnect_watch.h"
+#include "server/prompt_tokens.h"
+#include "server/quirks.h"
 #include "server/server.h"
+#include "server/services.h"
+#include "server/settlement.h"
 #include "server/worker.h"
 #include "upstream/exchange.h"
 
@@ -18,6 +25,7 @@ using providers::UpstreamError;
 namespace {
 
 constexpr std::size_t kMaxErrorBody = 1 << 20;
+constexpr int64_t kDefaultMaxOutput = 4096;
 
 UpstreamError transport_error(const upstream::Failure& f) {
   if (f.kind == upstream::FailureKind::kTimeout) {
@@ -29,36 +37,126 @@ UpstreamError transport_error(const upstream::Failure& f) {
   return {ErrorClass::kTransport, api::bad_gateway(f.message, "upstream_unreachable")};
 }
 
-// The SSE event that ends a broken stream: OpenAI clients raise it as an error.
-std::string error_event(const api::ApiError& e) {
-  std::string out = "data: ";
-  out += api::error_body(e);
-  out += "\n\n";
-  return out;
-}
-
 upstream::Deadlines deadlines_from(const config::UpstreamOptions& o) {
   return {o.first_byte_timeout, o.total_timeout, o.stream_idle_timeout};
+}
+
+// The group for a requested model: configured, or `provider/model` direct
+// addressing of a configured provider through the catalog (kept in `scratch`).
+const config::ModelGroup* find_group(const config::Config& cfg, std::string_view model,
+                                     config::ModelGroup& scratch) {
+  if (const config::ModelGroup* g = cfg.find_model(model)) return g;
+  auto slash = model.find('/');
+  if (slash == std::string_view::npos) return nullptr;
+  std::string provider(model.substr(0, slash));
+  if (!cfg.providers.contains(provider)) return nullptr;
+  auto resolved = catalog::Catalog::builtin().resolve(model);
+  scratch.name = std::string(model);
+  scratch.deployments.clear();
+  if (resolved && resolved->provider->name == provider) {
+    scratch.deployments.push_back({provider, resolved->upstream_id, resolved->model});
+  } else {
+    std::string upstream_model(model.substr(slash + 1));
+    scratch.deployments.push_back({provider, upstream_model, catalog::Catalog::builtin().model(upstream_model)});
+  }
+  return &scratch;
+}
+
+// Reservation inputs: the highest price and largest output among the group's
+// deployments, so failing over can never cost more than was reserved.
+governance::AdmissionInput admission_input(const api::Request& req, const config::ModelGroup& g) {
+  governance::AdmissionInput in;
+  in.prompt_tokens = prompt_tokens(req);
+  int64_t max_output = 0;
+  for (const auto& d : g.deployments) {
+    governance::Prices p = prices_of(d.info);
+    in.prices.input = std::max(in.prices.input, p.input);
+    in.prices.output = std::max(in.prices.output, p.output);
+    in.prices.cached_input = std::max(in.prices.cached_input, p.cached_input);
+    if (d.info != nullptr) max_output = std::max(max_output, d.info->max_output_tokens);
+  }
+  if (max_output <= 0) max_output = kDefaultMaxOutput;
+  in.max_output_tokens = req.max_tokens() ? std::min(*req.max_tokens(), max_output) : max_output;
+  if (req.endpoint() == api::Endpoint::kEmbeddings) in.max_output_tokens = 0;
+  return in;
 }
 
 }  // namespace
 
 asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
-                                    boost::beast::tcp_stream& client, api::Endpoint endpoint,
-                                    std::string body) {
+                                    boost::beast::tcp_stream& client, Inbound in) {
   config::ConfigPtr cfg = worker.shared().config;
-  auto parsed = api::parse_request(endpoint, std::move(body));
+  Services* services = worker.shared().services;
+  Settlement settlement(services, out.request_id());
+  std::unique_ptr<ClientFormat> format =
+      in.endpoint == api::Endpoint::kMessages ? anthropic_format("") : openai_format();
+
+  // Every early answer goes through here so the ledger sees its status.
+  auto fail = [&](const api::ApiError& e, std::string_view error_class) -> Response {
+    settlement.set_status(e.status);
+    settlement.set_error_class(error_class);
+    return format->error(e);
+  };
+
+  std::shared_ptr<const store::KeyRecord> key;
+  if (services != nullptr && services->keys_required(*cfg)) {
+    auto authed = governance::authenticate(services->registry.snapshot(), in.authorization,
+                                           services->clock.now_ms());
+    if (!authed) {
+      Response r = fail(authed.error(), "auth");
+      co_await out.send(r);
+      co_return;
+    }
+    key = std::move(*authed);
+    settlement.set_key(key->id);
+  }
+
+  api::Endpoint endpoint = in.endpoint;
+  if (endpoint == api::Endpoint::kMessages) {
+    auto translated = providers::anthropic::messages_to_openai_chat(in.body);
+    if (!translated) {
+      Response r = fail(translated.error(), "client_error");
+      co_await out.send(r);
+      co_return;
+    }
+    in.body = std::move(*translated);
+    endpoint = api::Endpoint::kChatCompletions;
+  }
+  auto parsed = api::parse_request(endpoint, std::move(in.body));
   if (!parsed) {
-    Response r = error_response(parsed.error());
+    Response r = fail(parsed.error(), "client_error");
     co_await out.send(r);
     co_return;
   }
   const api::Request& req = *parsed;
-  const config::ModelGroup* group = cfg->find_model(req.model());
+  settlement.set_requested_model(req.model());
+  if (in.endpoint == api::Endpoint::kMessages) format = anthropic_format(std::string(req.model()));
+
+  if (key) {
+    if (auto allowed = governance::check_model(*key, req.model()); !allowed) {
+      Response r = fail(allowed.error(), "forbidden");
+      co_await out.send(r);
+      co_return;
+    }
+  }
+  config::ModelGroup scratch;
+  const config::ModelGroup* group = find_group(*cfg, req.model(), scratch);
   if (group == nullptr) {
-    Response r = error_response(api::model_not_found(req.model()));
+    Response r = fail(api::model_not_found(req.model()), "not_found");
     co_await out.send(r);
     co_return;
+  }
+
+  if (key) {
+    auto ticket = services->governor->admit(*key, admission_input(req, *group));
+    if (!ticket) {
+      Response r = fail(ticket.error().error, "rejected");
+      for (const auto& h : ticket.error().headers) r.headers.push_back(h);
+      co_await out.send(r);
+      co_return;
+    }
+    for (const auto& [k, v] : ticket->headers) out.add_header(k, v);
+    settlement.set_ticket(std::move(*ticket));
   }
 
   // The exchange in flight, cancelled if the client hangs up; cleared when
@@ -76,13 +174,28 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
     const config::Deployment& dep = group->deployments[i];
     const providers::ProviderSettings& ps = cfg->providers.at(dep.provider);
     const providers::ProviderAdapter* adapter = providers::adapter_for(ps.type);
-    providers::Target target{&ps, dep.model, 0};
+    providers::Target target{&ps, dep.model, dep.info ? dep.info->max_output_tokens : 0, nullptr};
+    QuirkPlan quirk_plan;
+    if (dep.info != nullptr && !dep.info->quirks.empty()) {
+      auto planned = plan_quirks(req, dep.info->quirks,
+                                 cfg->unsupported_params == config::Config::UnsupportedParams::kReject,
+                                 dep.model);
+      if (!planned) {
+        Response r = fail(planned.error(), "client_error");
+        co_await out.send(r);
+        co_return;
+      }
+      quirk_plan = std::move(*planned);
+      target.quirks = &quirk_plan.quirks;
+    }
     auto encoded = adapter->encode(req, target);
     if (!encoded) {
-      Response r = error_response(encoded.error());
+      Response r = fail(encoded.error(), "client_error");
       co_await out.send(r);
       co_return;
     }
+    settlement.count_attempt();
+    settlement.set_attempt(ps.name, dep.model, dep.info);
 
     upstream::Exchange ex(worker.pool(), ps.base, deadlines_from(cfg->upstream));
     in_flight = &ex;
@@ -90,8 +203,13 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       upstream::Exchange*& p;
       ~ClearInFlight() { p = nullptr; }
     } clear_in_flight{in_flight};
+
     auto head = co_await ex.start(*encoded);
-    if (watch.disconnected()) co_return;  // nobody to answer; upstream cancelled
+    if (watch.disconnected()) {
+      settlement.set_status(499);
+      settlement.set_error_class("client_closed");
+      co_return;  // nobody to answer; the upstream request was cancelled
+    }
     if (!head) {
       spdlog::debug("request {}: provider {} failed: {}", out.request_id(), ps.name,
                     head.error().message);
@@ -102,19 +220,27 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
     if (head->status < 200 || head->status >= 300) {
       auto err_body = co_await ex.read_all(kMaxErrorBody);
       ex.finish();
-      UpstreamError ue = adapter->classify(head->status, err_body ? *err_body : std::string());
+      last_error = adapter->classify(head->status, err_body ? *err_body : std::string());
       retry_after = head->retry_after;
-      last_error = std::move(ue);
       if (providers::retryable(last_error->cls) && !last_attempt) continue;
       break;
     }
 
     out.add_header("x-switchyard-provider", ps.name);
     out.add_header("x-switchyard-model", std::string(dep.model));
+    if (!quirk_plan.dropped.empty()) {
+      std::string list;
+      for (const auto& p : quirk_plan.dropped) list += (list.empty() ? "" : ",") + p;
+      out.add_header("x-switchyard-dropped-params", list);
+    }
 
     if (!req.stream()) {
       auto answer = co_await ex.read_all(cfg->upstream.max_response_bytes);
-      if (watch.disconnected()) co_return;
+      if (watch.disconnected()) {
+        settlement.set_status(499);
+        settlement.set_error_class("client_closed");
+        co_return;
+      }
       if (!answer) {
         last_error = transport_error(answer.error());
         continue;
@@ -125,52 +251,105 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
         last_error = std::move(decoded.error());
         continue;
       }
-      Response r{200, "application/json", std::move(decoded->body), {}};
+      settlement.set_usage(decoded->usage);
+      auto shaped = format->body(std::move(decoded->body));
+      if (!shaped) {
+        Response r = fail(shaped.error(), "server_error");
+        co_await out.send(r);
+        co_return;
+      }
+      settlement.set_status(200);
+      Response r{200, "application/json", std::move(*shaped), {}};
       co_await out.send(r);
       co_return;
     }
 
     // Streaming: relay event by event; fail over only before the first byte.
     auto tx = adapter->transcoder(req);
-    std::string chunk;
+    std::string openai_sse, chunk;
     bool began = false;
-    std::optional<UpstreamError> stream_error;
+    int64_t events = 0;
+    std::optional<api::ApiError> stream_error;
+    std::optional<ErrorClass> stream_error_class;
+    auto record_partial_usage = [&] {
+      api::Usage u = tx->usage();
+      if (!u.known) {
+        // The provider never reported usage (cut short): bill what was sent.
+        u.known = true;
+        u.prompt_tokens = prompt_tokens(req);
+        u.completion_tokens = events;
+      }
+      settlement.set_usage(u);
+    };
     for (;;) {
       auto piece = co_await ex.read_some();
-      if (watch.disconnected()) co_return;
+      if (watch.disconnected()) {
+        record_partial_usage();
+        settlement.set_status(499);
+        settlement.set_error_class("client_closed");
+        co_return;
+      }
+      bool at_end = false;
       if (!piece) {
-        stream_error = transport_error(piece.error());
-        break;
+        UpstreamError ue = transport_error(piece.error());
+        stream_error = std::move(ue.error);
+        stream_error_class = ue.cls;
+      } else if (piece->empty()) {
+        auto fin = tx->finish(openai_sse);
+        if (!fin) {
+          stream_error = std::move(fin.error().error);
+          stream_error_class = fin.error().cls;
+        }
+        at_end = true;
+      } else if (auto fed = tx->feed(*piece, openai_sse); !fed) {
+        stream_error = std::move(fed.error().error);
+        stream_error_class = fed.error().cls;
       }
-      if (piece->empty()) {
-        auto fin = tx->finish(chunk);
-        if (!fin) stream_error = std::move(fin.error());
-        break;
+      if (!openai_sse.empty()) {
+        for (std::size_t p = openai_sse.find("\n\n"); p != std::string::npos;
+             p = openai_sse.find("\n\n", p + 2)) {
+          ++events;
+        }
+        auto shaped = format->stream(openai_sse, chunk);
+        openai_sse.clear();
+        if (!shaped && !stream_error) {
+          stream_error = std::move(shaped.error());
+          stream_error_class = ErrorClass::kServerError;
+        }
       }
-      auto fed = tx->feed(*piece, chunk);
-      if (!fed) {
-        stream_error = std::move(fed.error());
-        break;
+      if (at_end && !stream_error) {
+        if (auto fin = format->finish(chunk); !fin) {
+          stream_error = std::move(fin.error());
+          stream_error_class = ErrorClass::kServerError;
+        }
       }
-      if (!chunk.empty()) {
+      if (!chunk.empty() && !stream_error) {
         if (!began) {
           began = true;
+          settlement.first_byte();
           if (!co_await out.begin_stream(200)) {
             ex.abort();
+            record_partial_usage();
+            settlement.set_status(499);
             co_return;
           }
         }
         if (!co_await out.write_chunk(chunk)) {
           ex.abort();  // the client went away: stop the upstream's work
+          record_partial_usage();
+          settlement.set_status(499);
+          settlement.set_error_class("client_closed");
           co_return;
         }
         chunk.clear();
       }
+      if (stream_error || at_end) break;
     }
     if (!stream_error) {
       ex.finish();
+      settlement.set_usage(tx->usage());
+      settlement.set_status(200);
       if (!began) co_await out.begin_stream(200);
-      if (!chunk.empty()) co_await out.write_chunk(chunk);
       co_await out.end_stream();
       co_return;
     }
@@ -181,19 +360,23 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       began = co_await out.begin_stream(200);
     }
     if (began) {
-      chunk += error_event(stream_error->error);
+      record_partial_usage();
+      settlement.set_status(200);
+      settlement.set_error_class(providers::to_string(*stream_error_class));
+      format->stream_error(*stream_error, chunk);
       co_await out.write_chunk(chunk);
       co_await out.end_stream();
       out.set_keep_alive(false);  // close the connection after a broken stream
       co_return;
     }
-    last_error = std::move(stream_error);
+    last_error = UpstreamError{*stream_error_class, std::move(*stream_error)};
   }
 
   UpstreamError final_error =
       last_error ? std::move(*last_error)
-                 : UpstreamError{ErrorClass::kServerError, api::bad_gateway("No deployment could serve the request.")};
-  Response r = error_response(final_error.error);
+                 : UpstreamError{ErrorClass::kServerError,
+                                 api::bad_gateway("No deployment could serve the request.")};
+  Response r = fail(final_error.error, providers::to_string(final_error.cls));
   if (!retry_after.empty() && (r.status == 429 || r.status == 503 || r.status == 529)) {
     r.headers.emplace_back("retry-after", retry_after);
   }

@@ -1,9 +1,12 @@
-// Serves one OpenAI-API request from the configured upstreams: parse and
-// validate, pick the model's deployments, encode for each provider's wire
-// format, send, and relay the answer (whole, or streamed event by event).
-// A deployment that fails before the client received anything is skipped
-// for the next one when the failure is retryable; after the first streamed
-// byte, a failure ends the stream with an error event.
+// Serves one API request from the configured upstreams. The pipeline:
+// authenticate (virtual key) → parse and validate → check the key may use
+// the model → find the model group (or a catalogued `provider/model`) →
+// admit (rate limits, budget reservation) → for each deployment: encode in
+// the provider's wire format, send, relay the answer (whole, or streamed
+// event by event) → settle (actual cost, ledger row) on every exit path.
+// A deployment that fails before the client received anything is skipped for
+// the next one when the failure is retryable; after the first streamed byte,
+// a failure ends the stream with an error event.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -18,8 +21,13 @@ namespace sy::server {
 
 class Worker;
 
+struct Inbound {
+  api::Endpoint endpoint = api::Endpoint::kChatCompletions;  // kMessages: Anthropic format
+  std::string body;
+  std::string authorization;  // Authorization header (or x-api-key as "Bearer …")
+};
+
 boost::asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
-                                           boost::beast::tcp_stream& client,
-                                           api::Endpoint endpoint, std::string body);
+                                           boost::beast::tcp_stream& client, Inbound in);
 
 }  // namespace sy::server

@@ -12,10 +12,12 @@ Response ready(bool listening, bool draining) {
   return {200, "application/json", R"({"status":"ready"})", {}};
 }
 
-Response list_models(const config::Config& cfg, int64_t created) {
+Response list_models(const config::Config& cfg, int64_t created,
+                     const std::function<bool(std::string_view)>& visible) {
   std::string body = R"({"object":"list","data":[)";
   bool first = true;
   for (const auto& m : cfg.models) {
+    if (visible && !visible(m.name)) continue;
     if (!first) body += ',';
     first = false;
     body += R"({"id":")";

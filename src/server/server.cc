@@ -7,6 +7,7 @@
 #include <csignal>
 #include <ctime>
 
+#include "server/services.h"
 #include "server/worker.h"
 
 namespace sy::server {
@@ -23,7 +24,9 @@ SharedState::SharedState(config::ConfigPtr c)
   started_at = static_cast<int64_t>(std::time(nullptr));
 }
 
-Server::Server(config::ConfigPtr config) : shared_(std::move(config)) {}
+Server::Server(config::ConfigPtr config, Services* services) : shared_(std::move(config)) {
+  shared_.services = services;
+}
 
 Server::~Server() {
   for (auto& w : workers_) w->stop();
@@ -62,7 +65,18 @@ int Server::run() {
       stop_requested_ = true;
     }
   });
-  while (!stop_requested_) signals_ctx.run_for(std::chrono::milliseconds(50));
+  // Meanwhile, reload keys once a second so changes made by the CLI (or
+  // another process sharing the store) take effect.
+  auto next_reload = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (!stop_requested_) {
+    signals_ctx.run_for(std::chrono::milliseconds(50));
+    if (shared_.services != nullptr && std::chrono::steady_clock::now() >= next_reload) {
+      next_reload += std::chrono::seconds(1);
+      if (auto r = shared_.services->registry.reload(*shared_.services->store.keys); !r) {
+        spdlog::warn("key reload failed: {}", r.error().message);
+      }
+    }
+  }
 
   shared_.draining = true;
   for (auto& w : workers_) w->begin_drain();

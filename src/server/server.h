@@ -18,6 +18,7 @@
 namespace sy::server {
 
 class Worker;
+struct Services;
 
 // State every worker reads; written only at start and shutdown.
 struct SharedState {
@@ -29,11 +30,13 @@ struct SharedState {
   std::atomic<bool> listening{false};
   std::atomic<bool> draining{false};
   int64_t started_at = 0;              // unix seconds
+  Services* services = nullptr;        // keys, budgets, ledger; owned by the caller
 };
 
 class Server {
  public:
-  explicit Server(config::ConfigPtr config);
+  // `services` may be null (no governance: tests of the bare proxy).
+  Server(config::ConfigPtr config, Services* services);
   ~Server();
 
   void start();

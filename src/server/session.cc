@@ -6,7 +6,10 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include "governance/admin.h"
+#include "governance/authenticate.h"
 #include "server/client_writer.h"
+#include "server/services.h"
 #include "server/proxy.h"
 #include "server/request_id.h"
 #include "server/routes.h"
@@ -25,6 +28,7 @@ constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
 
 std::optional<api::Endpoint> api_endpoint(std::string_view path) {
   if (path == "/v1/chat/completions" || path == "/chat/completions") return api::Endpoint::kChatCompletions;
+  if (path == "/v1/messages") return api::Endpoint::kMessages;
   if (path == "/v1/completions" || path == "/completions") return api::Endpoint::kCompletions;
   if (path == "/v1/embeddings" || path == "/embeddings") return api::Endpoint::kEmbeddings;
   return std::nullopt;
@@ -50,17 +54,58 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
       co_await out.send(r);
       co_return;
     }
-    co_await proxy_request(worker, out, stream, *ep, std::move(req.body()));
+    Inbound in{*ep, std::move(req.body()), std::string(req[http::field::authorization])};
+    if (in.authorization.empty() && *ep == api::Endpoint::kMessages) {
+      // Anthropic clients send their key as x-api-key.
+      if (auto k = req["x-api-key"]; !k.empty()) in.authorization = "Bearer " + std::string(k);
+    }
+    co_await proxy_request(worker, out, stream, std::move(in));
     co_return;
   }
   Response r;
+  if (path.starts_with("/admin/") || path == "/admin") {
+    Services* services = shared.services;
+    if (services == nullptr || services->admin == nullptr) {
+      r = unknown_route(req.method_string(), path);
+    } else {
+      governance::AdminRequest ar{std::string(req.method_string()), std::string(path),
+                                  target.size() > path.size() ? std::string(target.substr(path.size() + 1)) : "",
+                                  std::move(req.body()), std::string(req[http::field::authorization])};
+      governance::AdminResponse resp = governance::handle_admin(ar, *services->admin);
+      r.status = resp.status;
+      r.body = std::move(resp.body);
+      for (auto& [k, v] : resp.headers) {
+        if (beast::iequals(k, "content-type")) {
+          r.content_type = v;
+        } else {
+          r.headers.emplace_back(k, v);
+        }
+      }
+    }
+    co_await out.send(r);
+    co_return;
+  }
   if (path == "/health" || path == "/healthz") {
     r = health();
   } else if (path == "/ready" || path == "/readyz") {
     r = ready(shared.listening.load(), shared.draining.load());
   } else if (path == "/v1/models" || path == "/models") {
-    r = method != http::verb::get ? method_not_allowed(req.method_string(), path)
-                                  : list_models(*shared.config, shared.started_at);
+    if (method != http::verb::get) {
+      r = method_not_allowed(req.method_string(), path);
+    } else if (Services* services = shared.services;
+               services != nullptr && services->keys_required(*shared.config)) {
+      auto key = governance::authenticate(services->registry.snapshot(),
+                                          req[http::field::authorization], services->clock.now_ms());
+      if (!key) {
+        r = error_response(key.error());
+      } else {
+        r = list_models(*shared.config, shared.started_at, [&](std::string_view model) {
+          return governance::model_allowed(**key, model);
+        });
+      }
+    } else {
+      r = list_models(*shared.config, shared.started_at);
+    }
   } else {
     r = unknown_route(req.method_string(), path);
   }

@@ -3,6 +3,8 @@
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace sy::upstream {
 
 std::string Url::origin() const {
@@ -24,8 +26,15 @@ Expected<Url, std::string> parse_url(std::string_view text) {
   if (!url.host.empty() && url.host.front() == '[') url.host = url.host.substr(1, url.host.size() - 2);
   if (url.host.empty()) return unexpected(fmt::format("'{}' has no host", text));
   if (u.has_port()) {
-    if (u.port_number() == 0) return unexpected(fmt::format("'{}' has an invalid port", text));
-    url.port = u.port_number();
+    // port_number() wraps values above 65535, so check the digits themselves.
+    std::string_view digits = u.port();
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc() || end != digits.data() + digits.size() || value == 0 ||
+        value > 65535) {
+      return unexpected(fmt::format("'{}' has an invalid port", text));
+    }
+    url.port = static_cast<uint16_t>(value);
   } else {
     url.port = url.tls ? 443 : 80;
   }

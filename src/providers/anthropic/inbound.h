@@ -11,7 +11,9 @@
 // - openai_response_to_messages: chat.completion → Anthropic message.
 // - OpenAiToAnthropicStream: chat.completion.chunk SSE → Anthropic SSE in the
 //   documented order (message_start, per block content_block_start/delta/stop,
-//   message_delta, message_stop).
+//   message_delta, message_stop). OpenAI tool-call deltas must arrive call by
+//   call (as OpenAI sends them): a delta without an id for a call other than
+//   the open one cannot reopen a closed Anthropic block and is dropped.
 // - anthropic_error_body: an ApiError as Anthropic's error JSON.
 //
 // Pure functions are thread-safe; a stream object is per response and

@@ -1,5 +1,7 @@
 #include "providers/openai/adapter.h"
 
+#include <cstdint>
+
 #include "api/rewrite.h"
 #include "providers/openai/stream.h"
 
@@ -27,7 +29,13 @@ Expected<UpstreamRequest, api::ApiError> OpenAiAdapter::encode(const api::Reques
   out.target += api::endpoint_path(req.endpoint());
   add_common_headers(out, *target.provider, "authorization", "Bearer ");
   const bool wants_usage = req.stream() && req.endpoint() != api::Endpoint::kEmbeddings;
-  out.body = api::rewrite_body(req, {target.model, wants_usage});
+  api::RewriteOptions opts{target.model, wants_usage, {}, {}, false};
+  if (target.quirks != nullptr) {
+    opts.renames = target.quirks->renames;
+    opts.drops = target.quirks->drops;
+    opts.fold_system = target.quirks->fold_system;
+  }
+  out.body = api::rewrite_body(req, opts);
   return out;
 }
 
@@ -37,8 +45,14 @@ bool read_usage(simdjson::dom::element usage, api::Usage& out) {
     simdjson::dom::element v;
     if (obj[key].get(v) != simdjson::SUCCESS) return 0;
     if (v.is_int64()) return v.get_int64().value_unsafe();
-    if (v.is_uint64()) return static_cast<int64_t>(v.get_uint64().value_unsafe());
-    if (v.is_double()) return static_cast<int64_t>(v.get_double().value_unsafe());
+    if (v.is_uint64()) return INT64_MAX;  // above INT64_MAX, since is_int64() failed
+    if (v.is_double()) {
+      // Clamp before converting: an out-of-range double → int64_t is undefined.
+      double d = v.get_double().value_unsafe();
+      if (!(d > 0)) return 0;
+      if (d >= 0x1p63) return INT64_MAX;
+      return static_cast<int64_t>(d);
+    }
     return 0;
   };
   out.known = true;

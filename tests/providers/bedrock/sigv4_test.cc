@@ -56,10 +56,12 @@ TEST_P(SigV4Suite, MatchesOfficialVector) {
       sign_v4(in, {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""}, "us-east-1",
               "service", "20150830T123600Z");
   const std::string base = std::string(SWITCHYARD_TEST_DATA_DIR) + "/" + dir;
-  if (std::filesystem::exists(base + ".creq"))
+  if (std::filesystem::exists(base + ".creq")) {
     EXPECT_EQ(out.canonical_request, read_fixture(dir + ".creq"));
-  if (std::filesystem::exists(base + ".sts"))
+  }
+  if (std::filesystem::exists(base + ".sts")) {
     EXPECT_EQ(out.string_to_sign, read_fixture(dir + ".sts"));
+  }
   EXPECT_EQ(out.authorization, read_fixture(dir + ".authz"));
 }
 

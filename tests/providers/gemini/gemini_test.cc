@@ -87,7 +87,8 @@ TEST(GeminiEncode, RejectsUnknownToolCallIdAndOtherEndpoints) {
   ASSERT_FALSE(body.has_value());
   EXPECT_EQ(body.error().status, 400);
   auto emb = api::parse_request(api::Endpoint::kEmbeddings, R"({"model":"e","input":"x"})");
-  if (emb.has_value()) EXPECT_FALSE(encode_generate_content(*emb).has_value());
+  ASSERT_TRUE(emb.has_value());
+  EXPECT_FALSE(encode_generate_content(*emb).has_value());
 }
 
 TEST(GeminiDecode, TextAndUsage) {

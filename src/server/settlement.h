@@ -1,0 +1,57 @@
+// End-of-request accounting: releases or settles the budget reservation at
+// the actual cost and appends the ledger row. It runs from the destructor, so
+// it happens on every exit path — success, failure, rejection, and a client
+// that hung up mid-stream. Per request; single-threaded; never blocks (the
+// governor's in-memory counters and the ledger's queue are non-blocking).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "api/usage.h"
+#include "catalog/catalog.h"
+#include "governance/admission.h"
+#include "store/ledger.h"
+
+namespace sy::server {
+
+struct Services;
+
+class Settlement {
+ public:
+  Settlement(Services* services, std::string request_id);
+  ~Settlement();
+  Settlement(const Settlement&) = delete;
+  Settlement& operator=(const Settlement&) = delete;
+
+  void set_key(std::string key_id) { row_.key_id = std::move(key_id); }
+  void set_requested_model(std::string_view m) { row_.requested_model = std::string(m); }
+  void set_ticket(governance::Ticket t) { ticket_ = std::move(t); }
+  // The attempt that is answering (or failed last).
+  void set_attempt(std::string_view provider, std::string_view model,
+                   const catalog::ModelInfo* info);
+  void count_attempt() { ++row_.attempts; }
+  void set_status(int status) { row_.status = status; }
+  void set_error_class(std::string_view c) { row_.error_class = std::string(c); }
+  void first_byte() {
+    if (row_.ttft_ms < 0) row_.ttft_ms = elapsed_ms();
+  }
+  // Usage the provider reported, or an estimate when it could not report.
+  void set_usage(const api::Usage& u) { usage_ = u; }
+  const api::Usage& usage() const { return usage_; }
+  int64_t elapsed_ms() const;
+
+ private:
+  Services* services_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  store::LedgerRow row_;
+  std::optional<governance::Ticket> ticket_;
+  const catalog::ModelInfo* info_ = nullptr;
+  api::Usage usage_;
+};
+
+// Prices for governance from catalog facts (zero when uncatalogued).
+governance::Prices prices_of(const catalog::ModelInfo* info);
+
+}  // namespace sy::server

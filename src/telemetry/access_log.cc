@@ -1,0 +1,291 @@
+#include "telemetry/access_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+
+#include "telemetry/sanitize.h"
+#include "telemetry/utf8.h"
+
+namespace sy::telemetry {
+
+namespace {
+
+void append_json_string(std::string& out, std::string_view raw) {
+  std::string redacted;
+  if (contains_secret(raw)) {
+    redacted = redact_secrets(raw);
+    raw = redacted;
+  }
+  out.push_back('"');
+  for_each_utf8_char(raw, [&out](std::string_view ch) {
+    unsigned char c = static_cast<unsigned char>(ch[0]);
+    if (ch.size() > 1 || (c >= 0x20 && c != '"' && c != '\\')) {
+      out += ch;
+      return;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+      }
+    }
+  });
+  out.push_back('"');
+}
+
+void key(std::string& out, std::string_view k) {
+  if (out.size() > 1) out.push_back(',');
+  out.push_back('"');
+  out += k;
+  out += "\":";
+}
+
+void field(std::string& out, std::string_view k, std::string_view v) {
+  key(out, k);
+  append_json_string(out, v);
+}
+
+void field(std::string& out, std::string_view k, int64_t v) {
+  key(out, k);
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+// Milliseconds with microsecond precision; null when absent (< 0) or not finite.
+void field_ms(std::string& out, std::string_view k, double v, bool absent_when_negative) {
+  key(out, k);
+  if (!std::isfinite(v) || (absent_when_negative && v < 0)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
+  out.append(buf, end);
+}
+
+void field_number(std::string& out, std::string_view k, double v) {
+  key(out, k);
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+std::string_view cut_utf8(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+std::size_t round_up_pow2(std::size_t n) {
+  std::size_t p = 2;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+}  // namespace
+
+std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
+  using namespace std::chrono;
+  auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  int millis = static_cast<int>(ms % 1000);
+  if (millis < 0) {
+    millis += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+std::string format_access_line(const RequestSummary& r, const AccessLogFormat& format) {
+  std::string out;
+  out.reserve(512);
+  out.push_back('{');
+  field(out, "time", format_rfc3339_ms(r.received_at));
+  field(out, "request_id", r.request_id);
+  field(out, "key_id", r.key_id);
+  field(out, "model", r.model);
+  field(out, "provider", r.provider);
+  field(out, "deployment", r.deployment);
+  field(out, "upstream_model", r.upstream_model);
+  field(out, "status", static_cast<int64_t>(r.status));
+  field(out, "error_class", r.error_class);
+  key(out, "stream");
+  out += r.stream ? "true" : "false";
+  field(out, "prompt_tokens", r.prompt_tokens);
+  field(out, "completion_tokens", r.completion_tokens);
+  field(out, "cached_tokens", r.cached_tokens);
+  field_number(out, "cost_usd", r.cost_usd);
+  field_ms(out, "latency_ms", r.latency_ms, false);
+  field_ms(out, "ttft_ms", r.ttft_ms, true);
+  field_ms(out, "upstream_ms", r.upstream_ms, true);
+  field(out, "attempts", static_cast<int64_t>(r.attempts));
+  field(out, "trace_id", r.trace_id);
+  if (format.include_text) {
+    field(out, "prompt", cut_utf8(r.prompt_text, format.max_text_bytes));
+    field(out, "completion", cut_utf8(r.completion_text, format.max_text_bytes));
+  }
+  out += "}\n";
+  return out;
+}
+
+AccessLogWriter::AccessLogWriter(AccessLogOptions options) {
+  std::size_t capacity = round_up_pow2(options.queue_capacity);
+  cells_ = std::make_unique<Cell[]>(capacity);
+  for (std::size_t i = 0; i < capacity; ++i) cells_[i].sequence.store(i, std::memory_order_relaxed);
+  mask_ = capacity - 1;
+  if (options.path.empty() || options.path == "-") {
+    fd_ = STDOUT_FILENO;
+  } else {
+    fd_ = ::open(options.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd_ < 0) {
+      throw std::runtime_error("access log: cannot open " + options.path + ": " +
+                               std::strerror(errno));
+    }
+    owns_fd_ = true;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+AccessLogWriter::~AccessLogWriter() {
+  stop();
+  if (owns_fd_) ::close(fd_);
+}
+
+bool AccessLogWriter::try_push(std::string& line) {
+  std::size_t pos = enqueue_pos_.load(std::memory_order_relaxed);
+  for (;;) {
+    Cell& cell = cells_[pos & mask_];
+    std::size_t seq = cell.sequence.load(std::memory_order_acquire);
+    auto diff = static_cast<std::ptrdiff_t>(seq) - static_cast<std::ptrdiff_t>(pos);
+    if (diff == 0) {
+      if (enqueue_pos_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+        cell.line = std::move(line);
+        cell.sequence.store(pos + 1, std::memory_order_release);
+        return true;
+      }
+    } else if (diff < 0) {
+      return false;  // full
+    } else {
+      pos = enqueue_pos_.load(std::memory_order_relaxed);
+    }
+  }
+}
+
+bool AccessLogWriter::try_pop(std::string& line) {
+  std::size_t pos = dequeue_pos_.load(std::memory_order_relaxed);
+  for (;;) {
+    Cell& cell = cells_[pos & mask_];
+    std::size_t seq = cell.sequence.load(std::memory_order_acquire);
+    auto diff = static_cast<std::ptrdiff_t>(seq) - static_cast<std::ptrdiff_t>(pos + 1);
+    if (diff == 0) {
+      if (dequeue_pos_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+        line = std::move(cell.line);
+        cell.line = std::string();
+        cell.sequence.store(pos + mask_ + 1, std::memory_order_release);
+        return true;
+      }
+    } else if (diff < 0) {
+      return false;  // empty
+    } else {
+      pos = dequeue_pos_.load(std::memory_order_relaxed);
+    }
+  }
+}
+
+bool AccessLogWriter::submit(std::string line) {
+  if (stopping_.load(std::memory_order_relaxed) || !try_push(line)) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+void AccessLogWriter::write_batch(const std::string& batch) {
+  std::size_t off = 0;
+  while (off < batch.size()) {
+    ssize_t n = ::write(fd_, batch.data() + off, batch.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      write_errors_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+void AccessLogWriter::run() {
+  constexpr std::size_t kBatchBytes = 64 << 10;
+  std::string batch;
+  std::string line;
+  for (;;) {
+    bool stopping = stopping_.load(std::memory_order_acquire);
+    std::size_t lines = 0;
+    while (batch.size() < kBatchBytes && try_pop(line)) {
+      batch += line;
+      ++lines;
+    }
+    if (!batch.empty()) {
+      write_batch(batch);
+      written_.fetch_add(lines, std::memory_order_relaxed);
+      batch.clear();
+      continue;  // more may be queued
+    }
+    if (stopping) break;  // queue drained after the stop flag was seen
+    std::unique_lock lock(wake_mutex_);
+    wake_.wait_for(lock, std::chrono::milliseconds(5),
+                   [this] { return stopping_.load(std::memory_order_relaxed); });
+  }
+}
+
+void AccessLogWriter::stop() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    stopping_.store(true, std::memory_order_release);
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  // A producer that saw the flag clear just before it was set may have queued
+  // a line after the thread's last pass: write it here (single consumer now).
+  std::string line;
+  while (try_pop(line)) {
+    write_batch(line);
+    written_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace sy::telemetry

@@ -1,0 +1,88 @@
+#include "telemetry/sanitize.h"
+
+#include <array>
+#include <cctype>
+
+namespace sy::telemetry {
+
+namespace {
+
+bool key_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+// Characters of a bearer/basic credential (RFC 6750 b64token and friends).
+bool credential_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+         c == '~' || c == '+' || c == '/' || c == '=';
+}
+
+bool iequal_at(std::string_view s, std::size_t i, std::string_view word) {
+  if (s.size() - i < word.size()) return false;
+  for (std::size_t k = 0; k < word.size(); ++k) {
+    if (std::tolower(static_cast<unsigned char>(s[i + k])) != word[k]) return false;
+  }
+  return true;
+}
+
+constexpr std::array<std::string_view, 4> kKeyPrefixes = {"sk-", "sk_", "AIza", "AKIA"};
+constexpr std::size_t kMinKeyBody = 8;
+constexpr std::size_t kMinCredential = 8;  // shorter words after "bearer" are prose
+
+// A match at position i: [i, i + prefix_len) is kept, [i + prefix_len, end)
+// is replaced. Returns end == 0 when nothing matches at i.
+struct Match {
+  std::size_t keep = 0;
+  std::size_t end = 0;
+};
+
+Match match_at(std::string_view s, std::size_t i) {
+  // Scheme credentials: "Bearer <token>", "Basic <token>".
+  for (std::string_view scheme : {std::string_view("bearer"), std::string_view("basic")}) {
+    if (iequal_at(s, i, scheme) && (i == 0 || !key_char(s[i - 1]))) {
+      std::size_t j = i + scheme.size();
+      std::size_t spaces = j;
+      while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
+      if (j == spaces) continue;
+      std::size_t k = j;
+      while (k < s.size() && credential_char(s[k])) ++k;
+      if (k - j >= kMinCredential) return {j - i, k};
+    }
+  }
+  for (std::string_view prefix : kKeyPrefixes) {
+    if (s.compare(i, prefix.size(), prefix) != 0) continue;
+    if (i > 0 && key_char(s[i - 1])) continue;  // inside a longer word, e.g. "task-..."
+    std::size_t k = i + prefix.size();
+    while (k < s.size() && key_char(s[k])) ++k;
+    if (k - (i + prefix.size()) >= kMinKeyBody) return {prefix.size(), k};
+  }
+  return {};
+}
+
+}  // namespace
+
+bool contains_secret(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (match_at(text, i).end != 0) return true;
+  }
+  return false;
+}
+
+std::string redact_secrets(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    Match m = match_at(text, i);
+    if (m.end == 0) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    out.append(text.substr(i, m.keep));
+    out += kRedacted;
+    i = m.end;
+  }
+  return out;
+}
+
+}  // namespace sy::telemetry

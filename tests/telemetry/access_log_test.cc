@@ -1,0 +1,211 @@
+#include "telemetry/access_log.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "telemetry/trace_context.h"
+
+namespace sy::telemetry {
+namespace {
+
+using namespace std::chrono;
+
+simdjson::dom::element parse_line(simdjson::dom::parser& parser, const std::string& line) {
+  EXPECT_FALSE(line.empty());
+  EXPECT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line per request";
+  auto doc = parser.parse(line);
+  EXPECT_FALSE(doc.error()) << simdjson::error_message(doc.error()) << ": " << line;
+  return doc.value_unsafe();
+}
+
+RequestSummary sample() {
+  RequestSummary r;
+  r.received_at = system_clock::time_point(milliseconds(1'700'000'000'123));
+  r.request_id = "req-1";
+  r.key_id = "team-a";
+  r.model = "gpt-4o";
+  r.provider = "openai";
+  r.deployment = "openai/gpt-4o";
+  r.upstream_model = "gpt-4o-2024-08-06";
+  r.status = 200;
+  r.prompt_tokens = 12;
+  r.completion_tokens = 34;
+  r.cached_tokens = 2;
+  r.cost_usd = 0.00042;
+  r.latency_ms = 123.4567;
+  r.ttft_ms = 45.5;
+  r.upstream_ms = 120;
+  r.attempts = 2;
+  r.stream = true;
+  r.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  r.prompt_text = "hello";
+  r.completion_text = "world";
+  return r;
+}
+
+TEST(AccessLog, Rfc3339Milliseconds) {
+  EXPECT_EQ(format_rfc3339_ms(system_clock::time_point(milliseconds(1'700'000'000'123))),
+            "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(format_rfc3339_ms(system_clock::time_point(milliseconds(0))),
+            "1970-01-01T00:00:00.000Z");
+}
+
+TEST(AccessLog, LineIsValidJsonWithEveryField) {
+  simdjson::dom::parser parser;
+  std::string line = format_access_line(sample());
+  auto doc = parse_line(parser, line);
+  EXPECT_EQ(std::string_view(doc["time"]), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(std::string_view(doc["request_id"]), "req-1");
+  EXPECT_EQ(std::string_view(doc["key_id"]), "team-a");
+  EXPECT_EQ(std::string_view(doc["model"]), "gpt-4o");
+  EXPECT_EQ(std::string_view(doc["provider"]), "openai");
+  EXPECT_EQ(std::string_view(doc["deployment"]), "openai/gpt-4o");
+  EXPECT_EQ(std::string_view(doc["upstream_model"]), "gpt-4o-2024-08-06");
+  EXPECT_EQ(int64_t(doc["status"]), 200);
+  EXPECT_EQ(std::string_view(doc["error_class"]), "none");
+  EXPECT_TRUE(bool(doc["stream"]));
+  EXPECT_EQ(int64_t(doc["prompt_tokens"]), 12);
+  EXPECT_EQ(int64_t(doc["completion_tokens"]), 34);
+  EXPECT_EQ(int64_t(doc["cached_tokens"]), 2);
+  EXPECT_DOUBLE_EQ(double(doc["cost_usd"]), 0.00042);
+  EXPECT_DOUBLE_EQ(double(doc["latency_ms"]), 123.457);
+  EXPECT_DOUBLE_EQ(double(doc["ttft_ms"]), 45.5);
+  EXPECT_EQ(int64_t(doc["attempts"]), 2);
+  EXPECT_EQ(std::string_view(doc["trace_id"]), "4bf92f3577b34da6a3ce929d0e0e4736");
+  // Text is opt-in.
+  EXPECT_EQ(doc["prompt"].error(), simdjson::NO_SUCH_FIELD);
+  EXPECT_EQ(doc["completion"].error(), simdjson::NO_SUCH_FIELD);
+  EXPECT_EQ(line.find("hello"), std::string::npos);
+}
+
+TEST(AccessLog, AbsentTimingsAreNull) {
+  simdjson::dom::parser parser;
+  RequestSummary r = sample();
+  r.ttft_ms = -1;
+  r.upstream_ms = -1;
+  auto doc = parse_line(parser, format_access_line(r));
+  EXPECT_TRUE(doc["ttft_ms"].is_null());
+  EXPECT_TRUE(doc["upstream_ms"].is_null());
+}
+
+TEST(AccessLog, TextIsIncludedOnlyWhenOptedInAndBounded) {
+  simdjson::dom::parser parser;
+  RequestSummary r = sample();
+  std::string long_prompt(10000, 'p');
+  r.prompt_text = long_prompt;
+  auto doc =
+      parse_line(parser, format_access_line(r, {.include_text = true, .max_text_bytes = 100}));
+  EXPECT_EQ(std::string_view(doc["prompt"]).size(), 100u);
+  EXPECT_EQ(std::string_view(doc["completion"]), "world");
+}
+
+TEST(AccessLog, NoKeyMaterialEvenWhenHandedIn) {
+  simdjson::dom::parser parser;
+  RequestSummary r = sample();
+  const std::string key = "sk-proj-Zx81kLm0PqRsTuVw";
+  std::string header = "Bearer " + key;
+  std::string prompt = "my key is " + key + " please";
+  r.request_id = header;  // a client-supplied value carrying the key
+  r.key_id = key;         // a wiring mistake
+  r.model = header;
+  r.prompt_text = prompt;
+  r.completion_text = "Authorization: Bearer abc.def.ghi";
+  std::string line = format_access_line(r, {.include_text = true});
+  parse_line(parser, line);
+  EXPECT_EQ(line.find(key), std::string::npos) << line;
+  EXPECT_EQ(line.find("Zx81kLm0"), std::string::npos) << line;
+  EXPECT_EQ(line.find("abc.def.ghi"), std::string::npos) << line;
+  EXPECT_NE(line.find("[REDACTED]"), std::string::npos);
+}
+
+TEST(AccessLog, HostileBytesStillGiveValidJson) {
+  simdjson::dom::parser parser;
+  RequestSummary r = sample();
+  std::string nasty = std::string("q\"uo\\te\n\r\t\x01\x1f ctl ") +
+                      "\xff\xfe bad utf8 \xe2\x82 cut" + std::string(1, '\0') + " nul";
+  r.model = nasty;
+  r.request_id = nasty;
+  auto doc = parse_line(parser, format_access_line(r));
+  std::string_view model = doc["model"];
+  EXPECT_EQ(model.substr(0, 8), "q\"uo\\te\n");
+  EXPECT_NE(model.find("\xEF\xBF\xBD"), std::string_view::npos);
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l + "\n");
+  return lines;
+}
+
+std::string temp_path(const char* name) {
+  auto p = std::filesystem::temp_directory_path() /
+           (std::string("sy_telemetry_") + name + "_" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(p);
+  return p.string();
+}
+
+TEST(AccessLogWriter, WritesEveryLineFromManyThreadsAndFlushesOnStop) {
+  std::string path = temp_path("writer");
+  {
+    AccessLogWriter writer({.path = path, .queue_capacity = 1 << 16});
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&writer, t] {
+        for (int i = 0; i < 2000; ++i) {
+          RequestSummary r = sample();
+          std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+          r.request_id = id;
+          writer.submit(format_access_line(r));
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    writer.stop();
+    EXPECT_EQ(writer.written() + writer.dropped(), 8000u);
+    EXPECT_EQ(writer.dropped(), 0u);
+  }
+  auto lines = read_lines(path);
+  EXPECT_EQ(lines.size(), 8000u);
+  simdjson::dom::parser parser;
+  std::set<std::string> ids;
+  for (const auto& l : lines)
+    ids.insert(std::string(std::string_view(parse_line(parser, l)["request_id"])));
+  EXPECT_EQ(ids.size(), 8000u);
+  std::filesystem::remove(path);
+}
+
+TEST(AccessLogWriter, DropsAndCountsWhenFullNeverBlocks) {
+  std::string path = temp_path("drop");
+  AccessLogWriter writer({.path = path, .queue_capacity = 4});
+  std::string line = format_access_line(sample());
+  constexpr int kLines = 20000;
+  int accepted = 0;
+  auto start = steady_clock::now();
+  for (int i = 0; i < kLines; ++i) accepted += writer.submit(line) ? 1 : 0;
+  auto elapsed = steady_clock::now() - start;
+  writer.stop();
+  EXPECT_GT(writer.dropped(), 0u);
+  EXPECT_EQ(writer.written(), static_cast<uint64_t>(accepted));
+  EXPECT_EQ(writer.written() + writer.dropped(), static_cast<uint64_t>(kLines));
+  EXPECT_EQ(read_lines(path).size(), writer.written());
+  EXPECT_LT(duration_cast<milliseconds>(elapsed).count(), 2000);
+  // After stop, submissions are refused and counted.
+  EXPECT_FALSE(writer.submit(line));
+  EXPECT_EQ(writer.written() + writer.dropped(), static_cast<uint64_t>(kLines) + 1);
+  std::filesystem::remove(path);
+}
+
+TEST(AccessLogWriter, UnopenablePathThrowsAtStartup) {
+  EXPECT_THROW(AccessLogWriter({.path = "/nonexistent-dir/x/access.log"}), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace sy::telemetry
