@@ -36,7 +36,9 @@ void BM_RewriteModel(benchmark::State& state) {
     state.SkipWithError("parse failed");
     return;
   }
-  sy::api::RewriteOptions opts{"gpt-4o-mini-2024-07-18", true};
+  sy::api::RewriteOptions opts;
+  opts.upstream_model = "gpt-4o-mini-2024-07-18";
+  opts.force_include_usage = true;
   for (auto _ : state) {
     std::string out = sy::api::rewrite_body(*req, opts);
     benchmark::DoNotOptimize(out);

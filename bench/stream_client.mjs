@@ -76,5 +76,5 @@ console.log(JSON.stringify({
   streams, ok, failed, elapsed_ms: ms(process.hrtime.bigint()),
   ttft_ms: { p50: pct(ttfts, 50), p99: pct(ttfts, 99) },
   gap_ms: { p50: pct(gaps, 50), p90: pct(gaps, 90), p99: pct(gaps, 99), n: gaps.length },
-  rss_kib: { idle: idleRss, held: heldRss, hwm: heldHwm },
+  rss_kib: { idle: idleRss, held: heldRss, hwm: heldHwm ?? memKiB("VmHWM") },
 }));

@@ -13,6 +13,8 @@ BENCH_SERVER_CPU="${BENCH_SERVER_CPU:-$((NCPU > 1 ? 1 : 0))}"
 STARTED_PIDS=()
 
 WORK="$(mktemp -d /tmp/switchyard-bench.XXXXXX)"
+# Servers write state relative to the cwd (e.g. the SQLite store): keep it in WORK.
+cd "$WORK"
 
 cleanup() {
   local pid

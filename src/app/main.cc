@@ -12,6 +12,9 @@
 #include "governance/cli.h"
 #include "server/server.h"
 #include "server/services.h"
+#include "store/postgres/migrations.h"
+#include "store/postgres/store.h"
+#include "store/sqlite/store.h"
 #include "tokenize/tokenizer.h"
 
 namespace {
@@ -143,9 +146,41 @@ int main(int argc, char** argv) {
   });
   sy::classifier::add_router_commands(app);
 
+  std::string migrate_url;
+  auto* migrate_cmd = app.add_subcommand(
+      "migrate", "Create or upgrade the store's schema (idempotent); the gateway also does this at start");
+  migrate_cmd->add_option("url", migrate_url, "store URL: postgres://... or sqlite://PATH")->required();
+
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return serve(serve_flags);
   if (*check_cmd) return check(check_path);
   if (*emu_cmd) return sy::emulator::run_emulator_command(emu);
+  if (*migrate_cmd) {
+    if (sy::store::postgres::is_postgres_url(migrate_url)) {
+      sy::store::postgres::PgOptions pg;
+      pg.url = migrate_url;
+      auto version = sy::store::postgres::migrate(pg);
+      if (!version) {
+        std::fprintf(stderr, "migrate: %s\n", version.error().message.c_str());
+        return 1;
+      }
+      std::printf("schema at version %d\n", *version);
+      return 0;
+    }
+    auto path = sy::server::sqlite_path(migrate_url);
+    if (!path) {
+      std::fprintf(stderr, "migrate: %s\n", path.error().c_str());
+      return 2;
+    }
+    sy::store::sqlite::SqliteOptions opts;
+    opts.path = *path;
+    auto opened = sy::store::sqlite::open_sqlite_store(opts);  // migrates on open
+    if (!opened) {
+      std::fprintf(stderr, "migrate: %s\n", opened.error().message.c_str());
+      return 1;
+    }
+    std::printf("schema up to date at %s\n", path->c_str());
+    return 0;
+  }
   return 0;
 }

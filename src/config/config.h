@@ -78,6 +78,9 @@ struct Config {
   std::string store = "sqlite://switchyard.db";  // sqlite://PATH or postgres://...
   Millis ledger_flush_interval{1'000};  // [1 s] the most a crash may lose
   std::string counters = "memory";    // memory or redis://host:port/db
+  bool counters_fail_closed = false;  // on_counter_failure: closed → 503 while Redis is away
+  int replicas = 1;                   // replicas sharing Redis; the local share when it is away
+  std::string ledger_spool = "switchyard-ledger.spool";  // rows kept while PostgreSQL is away
 
   const ModelGroup* find_model(std::string_view name) const;
 };

@@ -359,7 +359,8 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
   if (!root || root.IsNull()) return unexpected(fmt::format("{}: the configuration is empty", source));
   if (!r.expect_map(root, "", {"listen", "workers", "log_level", "limits", "upstream", "shutdown",
                                "providers", "models", "unsupported_params", "admin_key",
-                               "require_keys", "store", "ledger", "counters"})) {
+                               "require_keys", "store", "ledger", "counters",
+                               "on_counter_failure", "replicas"})) {
     return unexpected(r.errors().front());
   }
   if (YAML::Node n = root["listen"]) read_listen(r, n, cfg.listen);
@@ -408,9 +409,10 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
     }
   }
   if (YAML::Node n = root["ledger"]) {
-    if (r.expect_map(n, "ledger", {"flush_interval"})) {
+    if (r.expect_map(n, "ledger", {"flush_interval", "spool"})) {
       maybe(n, "flush_interval", cfg.ledger_flush_interval,
             [&](auto& v) { return r.duration(v, "ledger.flush_interval"); });
+      maybe(n, "spool", cfg.ledger_spool, [&](auto& v) { return r.string(v, "ledger.spool"); });
     }
   }
   if (YAML::Node n = root["counters"]) {
@@ -422,6 +424,16 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
       }
     }
   }
+  if (YAML::Node n = root["on_counter_failure"]) {
+    if (auto v = r.string(n, "on_counter_failure")) {
+      if (*v == "open" || *v == "closed") {
+        cfg.counters_fail_closed = *v == "closed";
+      } else {
+        r.error(n, "on_counter_failure", fmt::format("expected open or closed, got '{}'", *v));
+      }
+    }
+  }
+  maybe(root, "replicas", cfg.replicas, [&](auto& v) { return r.integer(v, "replicas", 1, 10'000); });
   if (YAML::Node n = root["providers"]) {
     if (!n.IsMap()) {
       r.error(n, "providers", "expected a mapping of provider names to settings");

@@ -78,8 +78,17 @@ Expected<Ticket, Rejection> interpret(const store::Admission& a,
       r.error = api::insufficient_quota(
           "You exceeded your current quota: this key's credits cannot cover the request.");
       break;
+    case Outcome::kUnavailable:
+      r.error = api::service_unavailable(
+          "Rate limits and budgets cannot be checked right now (counter store unreachable).",
+          "counters_unavailable");
+      break;
     case Outcome::kAdmitted:
       break;
+  }
+  if (a.outcome == Outcome::kUnavailable) {
+    r.headers = {{"retry-after", "1"}};
+    return unexpected(std::move(r));
   }
   if (a.retry_after_ms > 0 || a.outcome == Outcome::kParallelExceeded ||
       a.outcome == Outcome::kRequestsExceeded || a.outcome == Outcome::kTokensExceeded) {

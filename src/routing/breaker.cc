@@ -12,9 +12,12 @@ constexpr int kHalfOpen = static_cast<int>(BreakerState::kHalfOpen);
 
 std::string_view to_string(BreakerState s) {
   switch (s) {
-    case BreakerState::kClosed: return "closed";
-    case BreakerState::kOpen: return "open";
-    case BreakerState::kHalfOpen: return "half-open";
+    case BreakerState::kClosed:
+      return "closed";
+    case BreakerState::kOpen:
+      return "open";
+    case BreakerState::kHalfOpen:
+      return "half-open";
   }
   return "unknown";
 }
@@ -99,8 +102,7 @@ void CircuitBreaker::on_probe_abandoned(int64_t now_ns) {
 }
 
 void CircuitBreaker::open(int64_t now_ns, Nanos retry_after, int expected_state) {
-  Nanos cooldown =
-      std::max(cooldown_for(openings_.load(std::memory_order_relaxed)), retry_after);
+  Nanos cooldown = std::max(cooldown_for(openings_.load(std::memory_order_relaxed)), retry_after);
   // Publish the end of the open period before the state, so a reader that
   // sees kOpen never sees a stale (past) open_until.
   open_until_.store(now_ns + cooldown.count(), std::memory_order_release);

@@ -63,7 +63,9 @@ class CircuitBreaker {
 
   // kOpen is reported as such even after its cooldown ended (until a probe
   // is taken); use would_allow() for "can I send".
-  BreakerState state() const { return static_cast<BreakerState>(state_.load(std::memory_order_acquire)); }
+  BreakerState state() const {
+    return static_cast<BreakerState>(state_.load(std::memory_order_acquire));
+  }
   int64_t open_until_ns() const { return open_until_.load(std::memory_order_acquire); }
   int consecutive_failures() const { return consecutive_.load(std::memory_order_relaxed); }
   int openings() const { return openings_.load(std::memory_order_relaxed); }

@@ -6,10 +6,14 @@ namespace sy::routing {
 
 std::string_view to_string(CapTracker::Limit l) {
   switch (l) {
-    case CapTracker::Limit::kNone: return "none";
-    case CapTracker::Limit::kRpm: return "rpm";
-    case CapTracker::Limit::kTpm: return "tpm";
-    case CapTracker::Limit::kParallel: return "max_parallel";
+    case CapTracker::Limit::kNone:
+      return "none";
+    case CapTracker::Limit::kRpm:
+      return "rpm";
+    case CapTracker::Limit::kTpm:
+      return "tpm";
+    case CapTracker::Limit::kParallel:
+      return "max_parallel";
   }
   return "unknown";
 }
@@ -35,7 +39,8 @@ std::optional<CapTracker::Reservation> CapTracker::try_admit(int64_t now_ns, int
     if (caps_.rpm > 0 && used.a > caps_.rpm) over = Limit::kRpm;
     // A single request larger than the whole tpm cap is let through when the
     // window is otherwise empty, or it could never be served.
-    else if (caps_.tpm > 0 && used.b > caps_.tpm && used.b - tokens > 0) over = Limit::kTpm;
+    else if (caps_.tpm > 0 && used.b > caps_.tpm && used.b - tokens > 0)
+      over = Limit::kTpm;
     if (over != Limit::kNone) {
       window_.add(now_ns, -1, -tokens);
       in_flight_.fetch_sub(1, std::memory_order_acq_rel);

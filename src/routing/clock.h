@@ -31,7 +31,9 @@ class ManualClock final : public Clock {
       : now_(start_ns), unix_start_(unix_start), start_ns_(start_ns) {}
   int64_t now_ns() const override { return now_.load(std::memory_order_relaxed); }
   // Wall time moves with the steady time.
-  int64_t unix_seconds() const override { return unix_start_ + (now_ns() - start_ns_) / 1'000'000'000; }
+  int64_t unix_seconds() const override {
+    return unix_start_ + (now_ns() - start_ns_) / 1'000'000'000;
+  }
   void advance(Nanos d) { now_.fetch_add(d.count(), std::memory_order_relaxed); }
   void set(int64_t ns) { now_.store(ns, std::memory_order_relaxed); }
 

@@ -15,11 +15,20 @@ std::string join(std::string_view path, std::string_view key) {
   return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
 }
 
-YAML::Node child(const YAML::Node& parent, std::string_view key) {
-  if (!parent.IsMap()) return YAML::Node();
+// A child node that tests false when the key is absent or null (a
+// default-constructed YAML::Node is a defined null and would test true).
+struct Child {
+  YAML::Node node;
+  bool present = false;
+  explicit operator bool() const { return present; }
+  operator const YAML::Node&() const { return node; }
+};
+
+Child child(const YAML::Node& parent, std::string_view key) {
+  if (!parent.IsMap()) return {};
   YAML::Node n = parent[std::string(key)];
-  if (!n || n.IsNull()) return YAML::Node();
-  return n;
+  if (!n.IsDefined() || n.IsNull()) return {};
+  return {n, true};
 }
 
 std::optional<double> real(YamlReader& r, const YAML::Node& n, const std::string& path, double min,
@@ -34,8 +43,8 @@ std::optional<double> real(YamlReader& r, const YAML::Node& n, const std::string
   }
   if (v < min || v > max || (min_exclusive && v == min) || (max_exclusive && v == max)) {
     r.error(n, path,
-            fmt::format("expected a number {} {} and {} {}, got {}", min_exclusive ? ">" : ">=", min,
-                        max_exclusive ? "<" : "<=", max, *s));
+            fmt::format("expected a number {} {} and {} {}, got {}",
+                        min_exclusive ? ">" : ">=", min, max_exclusive ? "<" : "<=", max, *s));
     return std::nullopt;
   }
   return v;
@@ -56,7 +65,8 @@ void names(YamlReader& r, const YAML::Node& n, const std::string& path,
 void read_retries(YamlReader& r, const YAML::Node& n, const std::string& path, RetryOptions& out) {
   if (!r.expect_map(n, path, {"max_attempts", "base_delay", "max_delay", "budget"})) return;
   if (auto v = child(n, "max_attempts")) {
-    if (auto x = r.integer(v, join(path, "max_attempts"), 1, 20)) out.max_attempts = static_cast<int>(*x);
+    if (auto x = r.integer(v, join(path, "max_attempts"), 1, 20))
+      out.max_attempts = static_cast<int>(*x);
   }
   if (auto v = child(n, "base_delay")) {
     if (auto x = r.duration(v, join(path, "base_delay"))) out.base_delay = *x;
@@ -68,14 +78,17 @@ void read_retries(YamlReader& r, const YAML::Node& n, const std::string& path, R
     if (auto x = r.duration(v, join(path, "budget"))) out.budget = *x;
   }
   if (out.max_delay < out.base_delay) {
-    r.error(n, path, fmt::format("max_delay ({} ms) is shorter than base_delay ({} ms)",
-                                 out.max_delay.count(), out.base_delay.count()));
+    r.error(n, path,
+            fmt::format("max_delay ({} ms) is shorter than base_delay ({} ms)",
+                        out.max_delay.count(), out.base_delay.count()));
   }
 }
 
-void read_breaker(YamlReader& r, const YAML::Node& n, const std::string& path, BreakerOptions& out) {
-  if (!r.expect_map(n, path, {"failures", "error_rate", "window", "min_requests", "cooldown",
-                              "max_cooldown"})) {
+void read_breaker(YamlReader& r, const YAML::Node& n, const std::string& path,
+                  BreakerOptions& out) {
+  if (!r.expect_map(
+          n, path,
+          {"failures", "error_rate", "window", "min_requests", "cooldown", "max_cooldown"})) {
     return;
   }
   if (auto v = child(n, "failures")) {
@@ -105,8 +118,9 @@ void read_breaker(YamlReader& r, const YAML::Node& n, const std::string& path, B
     if (auto x = r.duration(v, join(path, "max_cooldown"))) out.max_cooldown = *x;
   }
   if (out.max_cooldown < out.cooldown) {
-    r.error(n, path, fmt::format("max_cooldown ({} ms) is shorter than cooldown ({} ms)",
-                                 out.max_cooldown.count(), out.cooldown.count()));
+    r.error(n, path,
+            fmt::format("max_cooldown ({} ms) is shorter than cooldown ({} ms)",
+                        out.max_cooldown.count(), out.cooldown.count()));
   }
 }
 
@@ -160,8 +174,9 @@ GroupRouting group_defaults(const RoutingDefaults& d) {
 
 void parse_routing_defaults(YamlReader& r, const YAML::Node& node, RoutingDefaults& out) {
   const std::string path(kRootRoutingKey);
-  if (!r.expect_map(node, path, {"strategy", "retries", "breaker", "queue", "hedge_after_ms",
-                                 "hedge_at_percentile"})) {
+  if (!r.expect_map(
+          node, path,
+          {"strategy", "retries", "breaker", "queue", "hedge_after_ms", "hedge_at_percentile"})) {
     return;
   }
   if (auto v = child(node, "strategy")) read_strategy(r, v, join(path, "strategy"), out.strategy);
@@ -196,7 +211,8 @@ void parse_deployment_routing(YamlReader& r, const YAML::Node& node, std::string
                               DeploymentRouting& out) {
   if (!node.IsMap()) return;
   if (auto v = child(node, "weight")) {
-    if (auto x = r.integer(v, join(path, "weight"), 0, 1'000'000)) out.weight = static_cast<int>(*x);
+    if (auto x = r.integer(v, join(path, "weight"), 0, 1'000'000))
+      out.weight = static_cast<int>(*x);
   }
   if (auto v = child(node, "rpm")) {
     if (auto x = r.integer(v, join(path, "rpm"), 0, INT64_MAX / 2)) out.caps.rpm = *x;
@@ -236,38 +252,42 @@ void parse_deployment_routing(YamlReader& r, const YAML::Node& node, std::string
   }
 }
 
-Expected<RoutingConfig, std::string> parse_routing(const YAML::Node& root, std::string_view source) {
+Expected<RoutingConfig, std::string> parse_routing(const YAML::Node& root,
+                                                   std::string_view source) {
   RoutingConfig cfg;
   YamlReader r{std::string(source)};
   if (auto n = child(root, kRootRoutingKey)) parse_routing_defaults(r, n, cfg.defaults);
-  YAML::Node models = child(root, "models");
+  YAML::Node models = child(root, "models").node;
   std::set<std::string> group_names;
-  if (models && models.IsSequence()) {
+  if (models.IsSequence()) {
     for (const auto& m : models) {
-      if (auto name = child(m, "name"); name && name.IsScalar()) group_names.insert(name.Scalar());
+      if (auto name = child(m, "name"); name && name.node.IsScalar()) {
+        group_names.insert(name.node.Scalar());
+      }
     }
     for (std::size_t i = 0; i < models.size(); ++i) {
       const YAML::Node& m = models[i];
       const std::string path = fmt::format("models[{}]", i);
-      auto name = child(m, "name");
-      if (!name || !name.IsScalar()) continue;  // the loader reports it
+      const YAML::Node name = child(m, "name").node;
+      if (!name.IsDefined() || !name.IsScalar()) continue;  // the loader reports it
       GroupRouting g = group_defaults(cfg.defaults);
       parse_group_routing(r, m, path, g);
       auto check = [&](std::string_view key, const std::vector<std::string>& list) {
-        YAML::Node n = child(m, key);
+        const YAML::Node n = child(m, key).node;
         for (std::size_t k = 0; k < list.size(); ++k) {
           const std::string p = fmt::format("{}.{}[{}]", path, key, k);
           if (list[k] == name.Scalar()) {
             r.error(n[k], p, fmt::format("model group '{}' cannot fall back to itself", list[k]));
           } else if (!group_names.contains(list[k])) {
-            r.error(n[k], p, fmt::format("unknown model group '{}' (define it under models:)", list[k]));
+            r.error(n[k], p,
+                    fmt::format("unknown model group '{}' (define it under models:)", list[k]));
           }
         }
       };
       check("fallbacks", g.fallbacks);
       check("context_window_fallbacks", g.context_window_fallbacks);
       check("content_policy_fallbacks", g.content_policy_fallbacks);
-      if (auto deps = child(m, "deployments"); deps && deps.IsSequence()) {
+      if (const YAML::Node deps = child(m, "deployments").node; deps.IsSequence()) {
         for (std::size_t j = 0; j < deps.size(); ++j) {
           DeploymentRouting d;
           parse_deployment_routing(r, deps[j], fmt::format("{}.deployments[{}]", path, j), d);

@@ -51,8 +51,9 @@ namespace sy::routing {
 // Keys this module reads, for the loader's expect_map() lists.
 inline constexpr std::string_view kRootRoutingKey = "routing";
 inline constexpr std::string_view kGroupRoutingKeys[] = {
-    "strategy", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "retries",
-    "breaker",  "hedge_after_ms", "hedge_at_percentile", "queue"};
+    "strategy", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks",
+    "retries",  "breaker",   "hedge_after_ms",           "hedge_at_percentile",
+    "queue"};
 inline constexpr std::string_view kDeploymentRoutingKeys[] = {"weight", "rpm", "tpm",
                                                               "max_parallel", "price"};
 

@@ -6,10 +6,14 @@ using providers::ErrorClass;
 
 std::string_view to_string(Availability a) {
   switch (a) {
-    case Availability::kAvailable: return "available";
-    case Availability::kAtCap: return "at_cap";
-    case Availability::kCooling: return "cooling";
-    case Availability::kOpen: return "open";
+    case Availability::kAvailable:
+      return "available";
+    case Availability::kAtCap:
+      return "at_cap";
+    case Availability::kCooling:
+      return "cooling";
+    case Availability::kOpen:
+      return "open";
   }
   return "unknown";
 }

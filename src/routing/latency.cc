@@ -58,7 +58,8 @@ std::optional<double> LatencyStats::percentile_ms(double q, int64_t min_samples)
   std::array<int64_t, kBuckets> snapshot{};
   int64_t total = 0;
   for (int i = 0; i < kBuckets; ++i) {
-    snapshot[static_cast<size_t>(i)] = counts_[static_cast<size_t>(i)].load(std::memory_order_relaxed);
+    snapshot[static_cast<size_t>(i)] =
+        counts_[static_cast<size_t>(i)].load(std::memory_order_relaxed);
     total += snapshot[static_cast<size_t>(i)];
   }
   if (total <= 0 || total < min_samples) return std::nullopt;

@@ -43,24 +43,24 @@ struct BreakerOptions {
 
 // Retries (retry.h).
 struct RetryOptions {
-  int max_attempts = 3;        // [3] sends to this group's deployments per request (first + retries)
-  Millis base_delay{250};      // [250 ms] backoff base: retry n waits U(0, min(max, base*2^n))
-  Millis max_delay{8'000};     // [8 s] backoff cap (a longer Retry-After still wins, up to budget)
-  Millis budget{60'000};       // [60 s] of the first group: no attempt starts later than this
-                               // after the request began (the overall deadline)
+  int max_attempts = 3;     // [3] sends to this group's deployments per request (first + retries)
+  Millis base_delay{250};   // [250 ms] backoff base: retry n waits U(0, min(max, base*2^n))
+  Millis max_delay{8'000};  // [8 s] backoff cap (a longer Retry-After still wins, up to budget)
+  Millis budget{60'000};    // [60 s] of the first group: no attempt starts later than this
+                            // after the request began (the overall deadline)
 };
 
 // Waiting when every deployment is at its caps (wait_queue.h).
 struct QueueOptions {
-  int max_waiting = 100;   // [100] waiting requests per group; more → answered at once; 0 = no queue
+  int max_waiting = 100;  // [100] waiting requests per group; more → answered at once; 0 = no queue
   Millis timeout{10'000};  // [10 s] longest wait before answering 429
 };
 
 // Hedging (hedge.h). Neither set = no hedging. With both, the percentile is
 // used once enough samples exist and hedge_after is the fallback.
 struct HedgeOptions {
-  std::optional<Millis> after;         // hedge_after_ms
-  std::optional<double> percentile;    // hedge_at_percentile, in (0, 100), e.g. 95
+  std::optional<Millis> after;       // hedge_after_ms
+  std::optional<double> percentile;  // hedge_at_percentile, in (0, 100), e.g. 95
 };
 
 // Per-deployment caps (caps.h). 0 = unlimited.
@@ -72,9 +72,9 @@ struct DeploymentCaps {
 };
 
 struct DeploymentRouting {
-  int weight = 1;                           // [1] for `weighted`; 0 = only as a fallback
+  int weight = 1;  // [1] for `weighted`; 0 = only as a fallback
   DeploymentCaps caps;
-  std::optional<catalog::Price> price;      // overrides the catalog price (USD per million)
+  std::optional<catalog::Price> price;  // overrides the catalog price (USD per million)
 };
 
 // Global defaults under the top-level `routing:` key; every model group

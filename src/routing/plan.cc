@@ -11,11 +11,16 @@ namespace sy::routing {
 
 std::string_view to_string(PlanStatus s) {
   switch (s) {
-    case PlanStatus::kReady: return "ready";
-    case PlanStatus::kWait: return "wait";
-    case PlanStatus::kUnavailable: return "unavailable";
-    case PlanStatus::kUnknownModel: return "unknown_model";
-    case PlanStatus::kNoFit: return "no_fit";
+    case PlanStatus::kReady:
+      return "ready";
+    case PlanStatus::kWait:
+      return "wait";
+    case PlanStatus::kUnavailable:
+      return "unavailable";
+    case PlanStatus::kUnknownModel:
+      return "unknown_model";
+    case PlanStatus::kNoFit:
+      return "no_fit";
   }
   return "unknown";
 }
@@ -37,12 +42,14 @@ std::vector<Attempt> group_attempts(const GroupRuntime& group, const OrderReques
   const size_t wanted = static_cast<size_t>(std::max(1, group.routing.retries.max_attempts));
   for (size_t k = 0; order.available > 0 && out.size() < wanted; ++k) {
     const Attempt& again = out[k % order.available];
-    out.push_back({&group, again.deployment, "retry", Standing::kAvailable, "retry of the same deployment"});
+    out.push_back(
+        {&group, again.deployment, "retry", Standing::kAvailable, "retry of the same deployment"});
   }
   return out;
 }
 
-RoutePlan make_plan(const RoutingTable& table, const RequestFacts& facts, int64_t now_ns, Rng& rng) {
+RoutePlan make_plan(const RoutingTable& table, const RequestFacts& facts, int64_t now_ns,
+                    Rng& rng) {
   RoutePlan plan;
   plan.request = OrderRequest{now_ns, facts.stream, facts.prompt_tokens, facts.max_tokens};
   std::vector<const GroupRuntime*> entries;
@@ -52,7 +59,8 @@ RoutePlan make_plan(const RoutingTable& table, const RequestFacts& facts, int64_
     const GroupRuntime* g = table.group(name);
     if (g == nullptr) {
       plan.status = PlanStatus::kUnknownModel;
-      plan.message = fmt::format("The model '{}' does not exist or you do not have access to it.", name);
+      plan.message =
+          fmt::format("The model '{}' does not exist or you do not have access to it.", name);
       return plan;
     }
     entries.push_back(g);
@@ -122,9 +130,13 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+void str(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 
-void key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+void key(Writer& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
 
 void attempt_fields(Writer& w, const Attempt& a) {
   key(w, "group");
@@ -212,7 +224,8 @@ std::string explain_json(const RoutePlan& plan, int64_t now_ns) {
   key(w, "conditional");
   w.StartObject();
   for (const GroupRuntime* g : groups) {
-    if (g->routing.context_window_fallbacks.empty() && g->routing.content_policy_fallbacks.empty()) {
+    if (g->routing.context_window_fallbacks.empty() &&
+        g->routing.content_policy_fallbacks.empty()) {
       continue;
     }
     key(w, g->name);

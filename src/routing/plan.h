@@ -37,8 +37,8 @@ struct RequestFacts {
   std::string model;                // "model"
   std::vector<std::string> models;  // "models" (OpenRouter style); when non-empty, replaces model
   bool stream = false;
-  int64_t prompt_tokens = 0;           // estimate (tokenize::count_chat_prompt)
-  std::optional<int64_t> max_tokens;   // max_tokens / max_completion_tokens
+  int64_t prompt_tokens = 0;          // estimate (tokenize::count_chat_prompt)
+  std::optional<int64_t> max_tokens;  // max_tokens / max_completion_tokens
 };
 
 struct Attempt {
@@ -61,9 +61,9 @@ std::string_view to_string(PlanStatus s);
 
 struct RoutePlan {
   PlanStatus status = PlanStatus::kReady;
-  std::vector<Attempt> attempts;  // in order; includes unavailable ones as late fallbacks
-  std::vector<Attempt> skipped;   // deployments never tried (context window too small)
-  std::string message;            // for non-ready statuses; names the group
+  std::vector<Attempt> attempts;     // in order; includes unavailable ones as late fallbacks
+  std::vector<Attempt> skipped;      // deployments never tried (context window too small)
+  std::string message;               // for non-ready statuses; names the group
   std::optional<Nanos> retry_after;  // kUnavailable: until the soonest deployment may reopen
   const GroupRuntime* primary = nullptr;
   OrderRequest request;

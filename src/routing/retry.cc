@@ -70,8 +70,8 @@ std::optional<int64_t> to_unix(int year, int month, int day, int hour, int min, 
 std::optional<int64_t> parse_imf_fixdate(std::string_view s) {
   static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
-      s[16] != ' ' || s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT") {
+  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+      s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT") {
     return std::nullopt;
   }
   int day = 0, hour = 0, min = 0, sec = 0, month = 0;
@@ -162,20 +162,31 @@ std::optional<Nanos> parse_reset(std::string_view value, int64_t now_unix) {
   size_t i = 0;
   while (i < value.size()) {
     size_t start = i;
-    while (i < value.size() && (std::isdigit(static_cast<unsigned char>(value[i])) || value[i] == '.')) ++i;
+    while (i < value.size() &&
+           (std::isdigit(static_cast<unsigned char>(value[i])) || value[i] == '.'))
+      ++i;
     auto n = number(value.substr(start, i - start));
     if (!n) return std::nullopt;
     size_t unit_start = i;
-    while (i < value.size() && !std::isdigit(static_cast<unsigned char>(value[i])) && value[i] != '.') ++i;
+    while (i < value.size() && !std::isdigit(static_cast<unsigned char>(value[i])) &&
+           value[i] != '.')
+      ++i;
     std::string_view unit = value.substr(unit_start, i - unit_start);
     double scale = 0;
-    if (unit == "h") scale = 3600;
-    else if (unit == "m") scale = 60;
-    else if (unit == "s") scale = 1;
-    else if (unit == "ms") scale = 1e-3;
-    else if (unit == "us" || unit == "\xC2\xB5s") scale = 1e-6;
-    else if (unit == "ns") scale = 1e-9;
-    else return std::nullopt;
+    if (unit == "h")
+      scale = 3600;
+    else if (unit == "m")
+      scale = 60;
+    else if (unit == "s")
+      scale = 1;
+    else if (unit == "ms")
+      scale = 1e-3;
+    else if (unit == "us" || unit == "\xC2\xB5s")
+      scale = 1e-6;
+    else if (unit == "ns")
+      scale = 1e-9;
+    else
+      return std::nullopt;
     total += *n * scale;
   }
   return clamp_hint(total);

@@ -68,8 +68,9 @@ std::optional<Nanos> parse_reset(std::string_view value, int64_t now_unix);
 struct RetryHints {
   std::string_view retry_after;     // Retry-After
   std::string_view retry_after_ms;  // retry-after-ms
-  std::string_view reset_requests;  // x-ratelimit-reset-requests / anthropic-ratelimit-requests-reset
-  std::string_view reset_tokens;    // x-ratelimit-reset-tokens / anthropic-ratelimit-tokens-reset
+  std::string_view
+      reset_requests;             // x-ratelimit-reset-requests / anthropic-ratelimit-requests-reset
+  std::string_view reset_tokens;  // x-ratelimit-reset-tokens / anthropic-ratelimit-tokens-reset
 };
 // The wait the hints ask for: Retry-After (or retry-after-ms) when present,
 // otherwise, for a 429, the sooner of the two reset headers (the earliest

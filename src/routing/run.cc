@@ -59,8 +59,8 @@ RouteRun::RouteRun(const RoutingTable& table, RoutePlan plan, const Clock& clock
   for (const Attempt& a : plan_.attempts) group_reason_.emplace(a.group, a.reason);
   const int64_t start = plan_.request.now_ns;
   const Millis budget = plan_.primary ? plan_.primary->routing.retries.budget : Millis(60'000);
-  deadline_ns_ = budget.count() > 0 ? start + std::chrono::duration_cast<Nanos>(budget).count()
-                                    : INT64_MAX;
+  deadline_ns_ =
+      budget.count() > 0 ? start + std::chrono::duration_cast<Nanos>(budget).count() : INT64_MAX;
 }
 
 std::optional<Admission> RouteRun::admit(const Attempt& a, int64_t now) {
@@ -145,7 +145,9 @@ bool RouteRun::splice(const std::vector<std::string>& groups, std::string_view r
   for (const std::string& name : groups) {
     const GroupRuntime* g = table_.group(name);
     if (g == nullptr) continue;
-    if (sends_per_group_.contains(g)) continue;  // already tried in this request
+    if (auto it = sends_per_group_.find(g); it != sends_per_group_.end() && it->second > 0) {
+      continue;  // already tried in this request
+    }
     drop_remaining(g, std::nullopt);
     std::vector<Attempt> more = group_attempts(*g, plan_.request, reason, rng_, &plan_.skipped);
     if (!more.empty()) group_reason_[g] = std::string(reason);

@@ -9,11 +9,16 @@ namespace sy::routing {
 
 std::string_view to_string(Standing s) {
   switch (s) {
-    case Standing::kAvailable: return "available";
-    case Standing::kAtCap: return "at_cap";
-    case Standing::kCooling: return "cooling";
-    case Standing::kOpen: return "open";
-    case Standing::kTooSmall: return "context_too_small";
+    case Standing::kAvailable:
+      return "available";
+    case Standing::kAtCap:
+      return "at_cap";
+    case Standing::kCooling:
+      return "cooling";
+    case Standing::kOpen:
+      return "open";
+    case Standing::kTooSmall:
+      return "context_too_small";
   }
   return "unknown";
 }
@@ -71,7 +76,8 @@ std::vector<size_t> order_available(const GroupRuntime& g, std::vector<size_t> a
     }
     case Strategy::kRoundRobin: {
       const size_t n = deps.size();
-      const size_t start = static_cast<size_t>(g.round_robin->fetch_add(1, std::memory_order_relaxed) % n);
+      const size_t start =
+          static_cast<size_t>(g.round_robin->fetch_add(1, std::memory_order_relaxed) % n);
       std::vector<size_t> out;
       for (size_t k = 0; k < n; ++k) {
         size_t i = (start + k) % n;
@@ -83,7 +89,9 @@ std::vector<size_t> order_available(const GroupRuntime& g, std::vector<size_t> a
       sort_random_ties(avail, rng, [&](size_t i) { return deps[i].health->caps().in_flight(); });
       return avail;
     case Strategy::kLeastLatency: {
-      auto latency = [&](size_t i) { return deps[i].health->ttfb_ewma_ms(req.stream).value_or(0.0); };
+      auto latency = [&](size_t i) {
+        return deps[i].health->ttfb_ewma_ms(req.stream).value_or(0.0);
+      };
       sort_random_ties(avail, rng, latency);
       if (avail.size() >= 2) {
         // Power of two choices, drawn with replacement: the slowest still
@@ -114,10 +122,14 @@ std::vector<size_t> order_available(const GroupRuntime& g, std::vector<size_t> a
 std::string why_available(const GroupRuntime& g, const DeploymentRuntime& d,
                           const OrderRequest& req) {
   switch (g.routing.strategy) {
-    case Strategy::kPriority: return fmt::format("priority {}", d.index);
-    case Strategy::kWeighted: return fmt::format("weight {}", d.weight);
-    case Strategy::kRoundRobin: return "round-robin rotation";
-    case Strategy::kLeastBusy: return fmt::format("{} in flight", d.health->caps().in_flight());
+    case Strategy::kPriority:
+      return fmt::format("priority {}", d.index);
+    case Strategy::kWeighted:
+      return fmt::format("weight {}", d.weight);
+    case Strategy::kRoundRobin:
+      return "round-robin rotation";
+    case Strategy::kLeastBusy:
+      return fmt::format("{} in flight", d.health->caps().in_flight());
     case Strategy::kLeastLatency: {
       auto ms = d.health->ttfb_ewma_ms(req.stream);
       return ms ? fmt::format("ttfb ewma {:.1f} ms", *ms) : std::string("no latency sample yet");
@@ -165,10 +177,9 @@ GroupOrder order_group(const GroupRuntime& g, const OrderRequest& req, Rng& rng)
         break;
       case Availability::kOpen:
         r.standing = Standing::kOpen;
-        r.why = fmt::format("circuit {} for {} ms more",
-                            to_string(d.health->breaker().state()),
-                            std::max<int64_t>(0, d.health->breaker().open_until_ns() - req.now_ns) /
-                                1'000'000);
+        r.why = fmt::format(
+            "circuit {} for {} ms more", to_string(d.health->breaker().state()),
+            std::max<int64_t>(0, d.health->breaker().open_until_ns() - req.now_ns) / 1'000'000);
         open.push_back(std::move(r));
         break;
     }
@@ -180,7 +191,8 @@ GroupOrder order_group(const GroupRuntime& g, const OrderRequest& req, Rng& rng)
   out.available = out.ranked.size();
   const auto& deps = g.deployments;
   std::stable_sort(cooling.begin(), cooling.end(), [&](const Ranked& a, const Ranked& b) {
-    return deps[a.deployment].health->cooling_until_ns() < deps[b.deployment].health->cooling_until_ns();
+    return deps[a.deployment].health->cooling_until_ns() <
+           deps[b.deployment].health->cooling_until_ns();
   });
   std::stable_sort(open.begin(), open.end(), [&](const Ranked& a, const Ranked& b) {
     return deps[a.deployment].health->breaker().open_until_ns() <

@@ -33,10 +33,10 @@ Expected<std::shared_ptr<const RoutingTable>, std::string> RoutingTable::build(
     }
     if (g.routing.deployments.empty()) g.routing.deployments.resize(group.deployments.size());
     if (g.routing.deployments.size() != group.deployments.size()) {
-      return unexpected(fmt::format("model group '{}': routing describes {} deployments, the "
-                                    "configuration has {}",
-                                    group.name, g.routing.deployments.size(),
-                                    group.deployments.size()));
+      return unexpected(
+          fmt::format("model group '{}': routing describes {} deployments, the "
+                      "configuration has {}",
+                      group.name, g.routing.deployments.size(), group.deployments.size()));
     }
     const GroupRuntime* old = previous ? previous->group(group.name) : nullptr;
     for (size_t i = 0; i < group.deployments.size(); ++i) {
@@ -55,7 +55,8 @@ Expected<std::shared_ptr<const RoutingTable>, std::string> RoutingTable::build(
       if (dr.price) d.price = dr.price;
       if (old != nullptr) {
         for (const DeploymentRuntime& o : old->deployments) {
-          if (o.provider == d.provider && o.model == d.model && o.health->caps().caps() == dr.caps &&
+          if (o.provider == d.provider && o.model == d.model &&
+              o.health->caps().caps() == dr.caps &&
               o.health->breaker().options() == g.routing.breaker) {
             d.health = o.health;
             break;
@@ -69,8 +70,8 @@ Expected<std::shared_ptr<const RoutingTable>, std::string> RoutingTable::build(
     table->groups_.push_back(std::move(g));
   }
   for (const GroupRuntime& g : table->groups_) {
-    auto check = [&](const std::vector<std::string>& names, std::string_view key)
-        -> std::optional<std::string> {
+    auto check = [&](const std::vector<std::string>& names,
+                     std::string_view key) -> std::optional<std::string> {
       for (const std::string& n : names) {
         if (!table->index_.contains(n)) {
           return fmt::format("model group '{}': {} names unknown model group '{}'", g.name, key, n);

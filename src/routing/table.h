@@ -25,9 +25,9 @@
 namespace sy::routing {
 
 struct DeploymentRuntime {
-  size_t index = 0;           // position in config::ModelGroup::deployments
-  std::string provider;       // config provider key
-  std::string model;          // name at the provider
+  size_t index = 0;      // position in config::ModelGroup::deployments
+  std::string provider;  // config provider key
+  std::string model;     // name at the provider
   int weight = 1;
   std::optional<catalog::Price> price;  // override, else catalog; nullopt if unknown
   int64_t context_window = 0;           // tokens; 0 = unknown

@@ -87,7 +87,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
                                     boost::beast::tcp_stream& client, Inbound in) {
   config::ConfigPtr cfg = worker.shared().config;
   Services* services = worker.shared().services;
-  Settlement settlement(services, out.request_id());
+  Settlement settlement(services, out.request_id(), worker.io().get_executor());
   std::unique_ptr<ClientFormat> format =
       in.endpoint == api::Endpoint::kMessages ? anthropic_format("") : openai_format();
 
@@ -148,7 +148,8 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
   }
 
   if (key) {
-    auto ticket = services->governor->admit(*key, admission_input(req, *group));
+    governance::AdmissionInput input = admission_input(req, *group);
+    auto ticket = co_await services->governor->admit(*key, input);
     if (!ticket) {
       Response r = fail(ticket.error().error, "rejected");
       for (const auto& h : ticket.error().headers) r.headers.push_back(h);

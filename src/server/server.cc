@@ -72,9 +72,7 @@ int Server::run() {
     signals_ctx.run_for(std::chrono::milliseconds(50));
     if (shared_.services != nullptr && std::chrono::steady_clock::now() >= next_reload) {
       next_reload += std::chrono::seconds(1);
-      if (auto r = shared_.services->registry.reload(*shared_.services->store.keys); !r) {
-        spdlog::warn("key reload failed: {}", r.error().message);
-      }
+      shared_.services->reload_keys();
     }
   }
 

@@ -71,7 +71,8 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
       governance::AdminRequest ar{std::string(req.method_string()), std::string(path),
                                   target.size() > path.size() ? std::string(target.substr(path.size() + 1)) : "",
                                   std::move(req.body()), std::string(req[http::field::authorization])};
-      governance::AdminResponse resp = governance::handle_admin(ar, *services->admin);
+      governance::AdminResponse resp = services->admin_call(ar);
+      if (method != http::verb::get && resp.status < 300) services->announce_key_change();
       r.status = resp.status;
       r.body = std::move(resp.body);
       for (auto& [k, v] : resp.headers) {

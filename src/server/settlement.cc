@@ -1,5 +1,7 @@
 #include "server/settlement.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
 #include "server/services.h"
@@ -12,7 +14,9 @@ governance::Prices prices_of(const catalog::ModelInfo* info) {
                                                   info->price.cached_input);
 }
 
-Settlement::Settlement(Services* services, std::string request_id) : services_(services) {
+Settlement::Settlement(Services* services, std::string request_id,
+                       boost::asio::any_io_executor executor)
+    : services_(services), executor_(std::move(executor)) {
   row_.request_id = std::move(request_id);
 }
 
@@ -34,10 +38,12 @@ Settlement::~Settlement() {
   store::Micros cost = 0;
   if (usage_.known) cost = governance::cost_micros(prices_of(info_), usage_);
   if (ticket_) {
+    governance::AsyncGovernor& governor = *services_->governor;
     if (usage_.known && usage_.total() > 0) {
-      services_->governor->settle_cost(*ticket_, cost, usage_.total());
+      boost::asio::co_spawn(executor_, governor.settle(std::move(*ticket_), usage_, prices_of(info_)),
+                            boost::asio::detached);
     } else {
-      services_->governor->release(*ticket_);
+      boost::asio::co_spawn(executor_, governor.release(std::move(*ticket_)), boost::asio::detached);
     }
   }
   row_.time_ms = services_->clock.now_ms();
@@ -47,7 +53,7 @@ Settlement::~Settlement() {
   row_.cached_tokens = usage_.cached_tokens;
   row_.reasoning_tokens = usage_.reasoning_tokens;
   row_.cost = cost;
-  if (!services_->store.ledger->append(std::move(row_))) {
+  if (!services_->ledger->append(std::move(row_))) {
     spdlog::warn("ledger queue full: a usage row was dropped");
   }
 }

@@ -1,9 +1,12 @@
 // End-of-request accounting: releases or settles the budget reservation at
 // the actual cost and appends the ledger row. It runs from the destructor, so
 // it happens on every exit path — success, failure, rejection, and a client
-// that hung up mid-stream. Per request; single-threaded; never blocks (the
-// governor's in-memory counters and the ledger's queue are non-blocking).
+// that hung up mid-stream. The counters' settle/release runs as a detached
+// coroutine on the worker's executor (Redis answers asynchronously); the
+// ledger append is a non-blocking queue push. Per request; single-threaded.
 #pragma once
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
 #include <optional>
@@ -20,7 +23,7 @@ struct Services;
 
 class Settlement {
  public:
-  Settlement(Services* services, std::string request_id);
+  Settlement(Services* services, std::string request_id, boost::asio::any_io_executor executor);
   ~Settlement();
   Settlement(const Settlement&) = delete;
   Settlement& operator=(const Settlement&) = delete;
@@ -44,6 +47,7 @@ class Settlement {
 
  private:
   Services* services_;
+  boost::asio::any_io_executor executor_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   store::LedgerRow row_;
   std::optional<governance::Ticket> ticket_;

@@ -79,6 +79,7 @@ struct Admission {
     kParallelExceeded,  // max_parallel requests in flight
     kBudgetExceeded,    // spent + reserved + worst case > budget
     kCreditsExceeded,   // reserved + worst case > credits
+    kUnavailable,       // the shared counters cannot be reached (on_counter_failure: closed)
   };
   Outcome outcome = Outcome::kAdmitted;
   Reservation reservation;  // set when admitted

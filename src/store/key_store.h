@@ -38,6 +38,9 @@ class KeyStore {
   virtual Expected<KeyRecord, StoreError> revoke(std::string_view id) = 0;
   // Adds `amount` (> 0) to the prepaid balance, making the key prepaid if it
   // was not, and records the grant so balances stay recomputable.
+  // Every key's total of credit grants ever made (an append-only sum, so a
+  // process can tell a new grant from a debit). Keys without grants absent.
+  virtual Expected<std::vector<std::pair<std::string, Micros>>, StoreError> credit_grant_totals() = 0;
   virtual Expected<KeyRecord, StoreError> add_credits(std::string_view id, Micros amount,
                                                       int64_t now_ms) = 0;
 };

@@ -121,7 +121,14 @@ bool Registry::admit_series(MetricId id, std::string_view key) {
 }
 
 void Registry::set_global(GlobalGauge g, Labels labels, double v) {
-  MetricId id = id_of(g);
+  set_global_value(id_of(g), labels, v);
+}
+
+void Registry::set_global_total(Counter c, Labels labels, double total) {
+  set_global_value(id_of(c), labels, total);
+}
+
+void Registry::set_global_value(MetricId id, Labels labels, double v) {
   std::string key;
   append_series_key(key, def(id).label_count(), labels);
   if (!admit_series(id, key)) key = overflow_key(def(id).label_count());
@@ -170,7 +177,14 @@ std::vector<FamilySnapshot> Registry::snapshot() const {
   {
     std::lock_guard lock(catalog_mutex_);
     for (std::size_t m = 0; m < kMetricCount; ++m) {
-      for (const auto& [key, v] : globals_[m]) slot(m, key).value = v;
+      // Global gauges replace (only set globally); global counter totals add.
+      for (const auto& [key, v] : globals_[m]) {
+        if (kMetricDefs[m].kind == MetricKind::kCounter) {
+          slot(m, key).value += v;
+        } else {
+          slot(m, key).value = v;
+        }
+      }
     }
   }
   std::vector<FamilySnapshot> families(kMetricCount);

@@ -119,6 +119,10 @@ class Registry {
 
   // Process-wide gauges (e.g. circuit-breaker state), from any thread.
   void set_global(GlobalGauge g, Labels labels, double v);
+  // A counter whose running total is kept elsewhere (e.g. the access log's
+  // drop count), published as that absolute total and added to what the
+  // shards hold for the same labels. Any thread; typically from a collector.
+  void set_global_total(Counter c, Labels labels, double total);
 
   // Called at the start of every snapshot(), on the scraping thread, to
   // refresh values owned elsewhere (set_global). Register at start-up only.
@@ -135,6 +139,7 @@ class Registry {
   friend class Shard;
   // Returns false when the label set must go to the overflow series.
   bool admit_series(MetricId id, std::string_view key);
+  void set_global_value(MetricId id, Labels labels, double v);
 
   RegistryOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;

@@ -84,17 +84,32 @@ models:
 )");
   ASSERT_FALSE(cfg.has_value());
   const std::string& e = cfg.error();
-  EXPECT_NE(e.find("test.yaml:2:13: routing.strategy: unknown strategy 'fastest'"), std::string::npos) << e;
-  EXPECT_NE(e.find("routing.breaker.error_rate: expected a number >= 0 and <= 1, got 1.5"), std::string::npos) << e;
-  EXPECT_NE(e.find("max_cooldown (1000 ms) is shorter than cooldown (10000 ms)"), std::string::npos) << e;
+  EXPECT_NE(e.find("test.yaml:2:13: routing.strategy: unknown strategy 'fastest'"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("routing.breaker.error_rate: expected a number >= 0 and <= 1, got 1.5"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("max_cooldown (1000 ms) is shorter than cooldown (10000 ms)"), std::string::npos)
+      << e;
   EXPECT_NE(e.find("routing.breaker.colour: unknown key 'colour'"), std::string::npos) << e;
   EXPECT_NE(e.find("models[0].fallbacks[0]: unknown model group 'nope'"), std::string::npos) << e;
-  EXPECT_NE(e.find("models[0].fallbacks[1]: model group 'a' cannot fall back to itself"), std::string::npos) << e;
-  EXPECT_NE(e.find("models[0].hedge_at_percentile: expected a number > 0 and < 100"), std::string::npos) << e;
-  EXPECT_NE(e.find("models[0].retries.max_attempts: expected an integer from 1 to 20, got 0"), std::string::npos) << e;
+  EXPECT_NE(e.find("models[0].fallbacks[1]: model group 'a' cannot fall back to itself"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("models[0].hedge_at_percentile: expected a number > 0 and < 100"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("models[0].retries.max_attempts: expected an integer from 1 to 20, got 0"),
+            std::string::npos)
+      << e;
   EXPECT_NE(e.find("models[0].deployments[0].weight"), std::string::npos) << e;
-  EXPECT_NE(e.find("models[0].deployments[0].price.input: expected a number, got 'cheap'"), std::string::npos) << e;
-  EXPECT_NE(e.find("models[0].deployments[0].price: missing required key 'output'"), std::string::npos) << e;
+  EXPECT_NE(e.find("models[0].deployments[0].price.input: expected a number, got 'cheap'"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("models[0].deployments[0].price: missing required key 'output'"),
+            std::string::npos)
+      << e;
 }
 
 TEST(ConfigParse, NothingConfiguredGivesDefaults) {

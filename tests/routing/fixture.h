@@ -23,7 +23,8 @@ struct Dep {
 
 class Tables {
  public:
-  GroupRouting& add(const std::string& name, std::vector<Dep> deps, Strategy s = Strategy::kPriority) {
+  GroupRouting& add(const std::string& name, std::vector<Dep> deps,
+                    Strategy s = Strategy::kPriority) {
     config::ModelGroup g;
     g.name = name;
     GroupRouting r;

@@ -11,8 +11,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using providers::ErrorClass;
-using testing::Tables;
 using testing::caps;
+using testing::Tables;
 
 struct Row {
   std::string group;
@@ -39,7 +39,8 @@ RequestFacts facts(std::string model, int64_t prompt = 100, std::optional<int64_
 }
 
 void fail_n(DeploymentHealth& h, const ManualClock& c, int n) {
-  for (int i = 0; i < n; ++i) h.record(c.now_ns(), ErrorClass::kServerError, false, false, Nanos(0), Nanos(0));
+  for (int i = 0; i < n; ++i)
+    h.record(c.now_ns(), ErrorClass::kServerError, false, false, Nanos(0), Nanos(0));
 }
 
 TEST(Plan, PrimaryRetriesAndFallbacks) {
@@ -146,7 +147,12 @@ TEST(Plan, ExplainJson) {
   EXPECT_STREQ(attempts[0]["reason"].GetString(), "primary");
   EXPECT_STREQ(attempts[1]["standing"].GetString(), "open");
   EXPECT_NE(std::string(attempts[1]["why"].GetString()).find("circuit open"), std::string::npos);
-  EXPECT_STREQ(attempts[attempts.Size() - 1]["reason"].GetString(), "fallback:fallbacks");
+  // small: gpt-4o, b (open), gpt-4o again (max_attempts 3); then large x3.
+  ASSERT_EQ(attempts.Size(), 6u);
+  EXPECT_STREQ(attempts[2]["reason"].GetString(), "retry");
+  EXPECT_STREQ(attempts[3]["group"].GetString(), "large");
+  EXPECT_STREQ(attempts[3]["reason"].GetString(), "fallback:fallbacks");
+  EXPECT_EQ(attempts[3]["position"].GetInt(), 4);
   EXPECT_STREQ(d["conditional"]["small"]["context_window_fallbacks"][0].GetString(), "large");
   EXPECT_STREQ(d["groups"]["small"]["deployments"][1]["breaker"].GetString(), "open");
   EXPECT_EQ(d["request"]["prompt_tokens"].GetInt(), 100);
@@ -242,14 +248,14 @@ TEST(Run, ContextLengthAndContentPolicyFallbacks) {
     auto b = run.next();
     ASSERT_TRUE(b);
     EXPECT_EQ(b->group().name, "lenient");
-    EXPECT_FALSE(run.failed(std::move(*b), ErrorClass::kContentPolicy, std::nullopt).give_up);
-    auto c = run.next();  // lenient has no policy fallbacks of its own; g's `fallbacks` remain
-    ASSERT_TRUE(c);
-    EXPECT_EQ(c->group().name, "other");
+    // lenient refuses too and has no content_policy_fallbacks of its own:
+    // the request ends (g's generic `fallbacks` are not used for refusals).
+    EXPECT_TRUE(run.failed(std::move(*b), ErrorClass::kContentPolicy, std::nullopt).give_up);
   }
   {
     // A group without content_policy_fallbacks gives up.
-    RouteRun run(*t.table, make_plan(*t.table, facts("other"), t.clock.now_ns(), rng), t.clock, rng);
+    RouteRun run(*t.table, make_plan(*t.table, facts("other"), t.clock.now_ns(), rng), t.clock,
+                 rng);
     auto a = run.next();
     EXPECT_TRUE(run.failed(std::move(*a), ErrorClass::kContentPolicy, std::nullopt).give_up);
   }

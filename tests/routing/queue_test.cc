@@ -1,6 +1,6 @@
-#include "routing/wait_queue.h"
-
 #include <gtest/gtest.h>
+
+#include "routing/wait_queue.h"
 
 namespace sy::routing {
 namespace {

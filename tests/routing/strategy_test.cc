@@ -10,9 +10,9 @@ namespace sy::routing {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::Tables;
 using testing::caps;
 using testing::price;
+using testing::Tables;
 using testing::weight;
 
 OrderRequest req(const Tables& t, bool stream = false) {
@@ -29,7 +29,8 @@ std::map<size_t, int> first_picks(Tables& t, const std::string& g, int n, uint64
                                   bool stream = false) {
   Rng rng(seed);
   std::map<size_t, int> counts;
-  for (int i = 0; i < n; ++i) counts[order_group(t.group(g), req(t, stream), rng).ranked[0].deployment]++;
+  for (int i = 0; i < n; ++i)
+    counts[order_group(t.group(g), req(t, stream), rng).ranked[0].deployment]++;
   return counts;
 }
 
@@ -55,8 +56,10 @@ TEST(Strategy, PriorityKeepsConfigOrderAndSkipsOpen) {
 
 TEST(Strategy, WeightedDistribution) {
   Tables t;
-  t.add("g", {{"a", "m", weight(1)}, {"b", "m", weight(3)}, {"c", "m", weight(6)}, {"d", "m", weight(0)}},
-        Strategy::kWeighted);
+  t.add(
+      "g",
+      {{"a", "m", weight(1)}, {"b", "m", weight(3)}, {"c", "m", weight(6)}, {"d", "m", weight(0)}},
+      Strategy::kWeighted);
   t.build();
   auto counts = first_picks(t, "g", 10'000, 7);
   EXPECT_NEAR(counts[0], 1000, 150);
@@ -119,7 +122,8 @@ TEST(Strategy, LeastLatencyPrefersFastWithoutStampede) {
   t.add("g", {{"fast", "m"}, {"mid", "m"}, {"slow", "m"}}, Strategy::kLeastLatency);
   t.build();
   auto ttfb = [&](size_t i, Nanos d, bool stream) {
-    t.health("g", i).record(t.clock.now_ns(), providers::ErrorClass::kNone, false, stream, d, Nanos(0));
+    t.health("g", i).record(t.clock.now_ns(), providers::ErrorClass::kNone, false, stream, d,
+                            Nanos(0));
   };
   ttfb(0, 100ms, false);
   ttfb(1, 300ms, false);
@@ -138,9 +142,11 @@ TEST(Strategy, LeastLatencyPrefersFastWithoutStampede) {
   Rng rng(1);
   GroupOrder o = order_group(t.group("g"), req(t), rng);
   // After the first pick the rest are sorted by EWMA.
-  std::vector<size_t> rest(indices(o).begin() + 1, indices(o).end());
+  std::vector<size_t> all = indices(o);
+  std::vector<size_t> rest(all.begin() + 1, all.end());
   for (size_t i = 1; i < rest.size(); ++i) {
-    EXPECT_LE(*t.health("g", rest[i - 1]).ttfb_ewma_ms(false), *t.health("g", rest[i]).ttfb_ewma_ms(false));
+    EXPECT_LE(*t.health("g", rest[i - 1]).ttfb_ewma_ms(false),
+              *t.health("g", rest[i]).ttfb_ewma_ms(false));
   }
 }
 
@@ -210,8 +216,9 @@ TEST(Strategy, ParseNames) {
   EXPECT_EQ(parse_strategy("least-latency"), Strategy::kLeastLatency);
   EXPECT_EQ(parse_strategy("usage_based"), Strategy::kUsageBased);
   EXPECT_FALSE(parse_strategy("fastest"));
-  for (auto s : {Strategy::kPriority, Strategy::kWeighted, Strategy::kRoundRobin, Strategy::kLeastBusy,
-                 Strategy::kLeastLatency, Strategy::kLeastCost, Strategy::kUsageBased}) {
+  for (auto s :
+       {Strategy::kPriority, Strategy::kWeighted, Strategy::kRoundRobin, Strategy::kLeastBusy,
+        Strategy::kLeastLatency, Strategy::kLeastCost, Strategy::kUsageBased}) {
     EXPECT_EQ(parse_strategy(to_string(s)), s);
   }
 }

@@ -107,6 +107,7 @@ TEST(Exposition, GlobalGaugesAndCollectors) {
   reg.add_collector([&calls](Registry& r) {
     ++calls;
     r.set_global(GlobalGauge::kCircuitBreakerState, {"azure"}, 1);
+    r.set_global_total(Counter::kAccessLogDropped, {}, 42);
   });
   reg.shard(0).add(Gauge::kUpstreamIdleConnections, {"http://127.0.0.1:1"}, 3);
   reg.shard(1).add(Gauge::kUpstreamIdleConnections, {"http://127.0.0.1:1"}, 4);
@@ -119,6 +120,9 @@ TEST(Exposition, GlobalGaugesAndCollectors) {
   EXPECT_EQ(p.value("switchyard_circuit_breaker_state", "switchyard_circuit_breaker_state",
                     {{"deployment", "azure"}}),
             1);
+  EXPECT_EQ(
+      p.value("switchyard_access_log_dropped_total", "switchyard_access_log_dropped_total", {}),
+      42);
   EXPECT_EQ(p.value("switchyard_upstream_idle_connections", "switchyard_upstream_idle_connections",
                     {{"origin", "http://127.0.0.1:1"}}),
             7);

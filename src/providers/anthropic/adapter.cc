@@ -35,7 +35,8 @@ Expected<DecodedResponse, UpstreamError> AnthropicAdapter::decode(const api::Req
 }
 
 std::unique_ptr<StreamTranscoder> AnthropicAdapter::transcoder(const api::Request& req) const {
-  return std::make_unique<AnthropicStreamTranscoder>(std::string(req.model()), ids_->now_seconds());
+  return std::make_unique<AnthropicStreamTranscoder>(std::string(req.model()), ids_->now_seconds(),
+                                                     req.include_usage());
 }
 
 UpstreamError AnthropicAdapter::classify(int status, std::string_view body) const {

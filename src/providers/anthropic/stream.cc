@@ -17,8 +17,9 @@ UpstreamError decode_error(std::string why) {
 
 }  // namespace
 
-AnthropicStreamTranscoder::AnthropicStreamTranscoder(std::string fallback_model, int64_t created)
-    : model_(std::move(fallback_model)), created_(created), writer_("", model_, created) {}
+AnthropicStreamTranscoder::AnthropicStreamTranscoder(std::string fallback_model, int64_t created,
+                                                     bool include_usage)
+    : include_usage_(include_usage), model_(std::move(fallback_model)), created_(created), writer_("", model_, created) {}
 
 int AnthropicStreamTranscoder::tool_index(int64_t block) const {
   for (const auto& [b, t] : tool_blocks_) {
@@ -144,7 +145,7 @@ Expected<std::monostate, UpstreamError> AnthropicStreamTranscoder::on_event(std:
     ensure_role(out);
     writer_.finish(out, finish_reason_.empty() ? "stop" : finish_reason_);
     usage_.known = true;
-    writer_.usage(out, usage_);
+    if (include_usage_) writer_.usage(out, usage_);
     ChunkWriter::done(out);
     done_ = true;
   } else if (type == "error") {

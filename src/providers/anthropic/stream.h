@@ -34,8 +34,10 @@ class AnthropicStreamTranscoder : public StreamTranscoder {
   static constexpr std::size_t kMaxToolCalls = 1024;
 
   // `fallback_model` names the model until message_start tells it; `created`
-  // is the chunks' Unix time.
-  AnthropicStreamTranscoder(std::string fallback_model, int64_t created);
+  // is the chunks' Unix time. The usage chunk (choices: []) is emitted only
+  // when `include_usage` (the client's stream_options.include_usage), as
+  // OpenAI does; usage() is filled either way.
+  AnthropicStreamTranscoder(std::string fallback_model, int64_t created, bool include_usage = true);
 
   // StreamTranscoder
   Expected<std::monostate, UpstreamError> feed(std::string_view bytes, std::string& out) override;
@@ -44,6 +46,7 @@ class AnthropicStreamTranscoder : public StreamTranscoder {
   bool started() const override { return started_; }
 
  private:
+  bool include_usage_ = true;
   Expected<std::monostate, UpstreamError> on_event(std::string_view name, std::string_view data,
                                                    std::string& out);
   void ensure_role(std::string& out);

@@ -124,6 +124,22 @@ PgKeyStore::get_by_hash(std::string_view key_hash) {
   return get_locked(**c, "key_hash = decode($1, 'hex')", to_hex(key_hash));
 }
 
+Expected<std::vector<std::pair<std::string, Micros>>, StoreError>
+PgKeyStore::credit_grant_totals() {
+  std::lock_guard lock(mutex_);
+  auto c = connection();
+  if (!c)
+    return unexpected(c.error());
+  auto r = (*c)->exec(
+      "SELECT key_id, SUM(amount_micros)::bigint FROM credit_grants GROUP BY key_id");
+  if (!r)
+    return unexpected(r.error());
+  std::vector<std::pair<std::string, Micros>> out;
+  for (int i = 0; i < r->rows(); ++i)
+    out.emplace_back(r->text(i, 0), r->int64(i, 1));
+  return out;
+}
+
 Expected<std::vector<KeyRecord>, StoreError> PgKeyStore::list() {
   std::lock_guard lock(mutex_);
   auto c = connection();

@@ -17,6 +17,7 @@ class PgKeyStore final : public KeyStore {
 public:
   PgKeyStore(PgOptions options, std::unique_ptr<Connection> connection)
       : options_(std::move(options)), conn_(std::move(connection)) {}
+  Expected<std::vector<std::pair<std::string, Micros>>, StoreError> credit_grant_totals() override;
 
   // KeyStore
   Expected<KeyRecord, StoreError> create(const KeyRecord &record) override;

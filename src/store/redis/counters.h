@@ -35,11 +35,8 @@ namespace sy::store::redis {
 enum class FailureMode { kOpen, kClosed };
 
 // Admission outcome used to refuse while Redis is unreachable in kClosed
-// mode. Admission::Outcome has no "unavailable" value yet; until the lead
-// adds Outcome::kUnavailable (→ 503) this is a parallel-limit refusal with
-// retry_after 1 s. Test with RedisCounters::refused_unavailable().
-inline constexpr Admission::Outcome kUnavailableOutcome =
-    Admission::Outcome::kParallelExceeded;
+// mode: the governor answers 503 counters_unavailable.
+inline constexpr Admission::Outcome kUnavailableOutcome = Admission::Outcome::kUnavailable;
 
 struct RedisCountersOptions {
   RedisOptions redis;

@@ -117,6 +117,16 @@ Expected<KeyRecord, StoreError> SqliteKeyStore::get_by_hash(std::string_view key
   return get_locked("key_hash", key_hash);
 }
 
+Expected<std::vector<std::pair<std::string, Micros>>, StoreError>
+SqliteKeyStore::credit_grant_totals() {
+  std::lock_guard lock(mutex_);
+  Stmt s(*db_, "SELECT key_id, SUM(amount_micros) FROM credit_grants GROUP BY key_id");
+  if (!s.ok()) return unexpected(db_->error("credit grant totals"));
+  std::vector<std::pair<std::string, Micros>> out;
+  for (int rc = s.step(); rc == SQLITE_ROW; rc = s.step()) out.emplace_back(s.text(0), s.int64(1));
+  return out;
+}
+
 Expected<std::vector<KeyRecord>, StoreError> SqliteKeyStore::list() {
   std::lock_guard lock(mutex_);
   const std::string sql =

@@ -14,6 +14,7 @@ namespace sy::store::sqlite {
 class SqliteKeyStore final : public KeyStore {
  public:
   explicit SqliteKeyStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  Expected<std::vector<std::pair<std::string, Micros>>, StoreError> credit_grant_totals() override;
 
   // KeyStore
   Expected<KeyRecord, StoreError> create(const KeyRecord& record) override;
