@@ -63,6 +63,9 @@ struct Config {
   UpstreamOptions upstream;
   Millis drain_timeout{30'000};       // [30 s] graceful shutdown budget
   std::string log_level = "info";
+  // One JSON line per request: "-" (stdout), a file path, or "off".
+  std::string access_log_path = "-";
+  bool access_log_text = false;       // include prompt and completion text (opt-in)
   std::map<std::string, providers::ProviderSettings> providers;
   std::vector<ModelGroup> models;
   bool embedded_emulator = false;     // serve the bundled emulator (offline demo)

@@ -360,7 +360,7 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
   if (!r.expect_map(root, "", {"listen", "workers", "log_level", "limits", "upstream", "shutdown",
                                "providers", "models", "unsupported_params", "admin_key",
                                "require_keys", "store", "ledger", "counters",
-                               "on_counter_failure", "replicas"})) {
+                               "on_counter_failure", "replicas", "access_log"})) {
     return unexpected(r.errors().front());
   }
   if (YAML::Node n = root["listen"]) read_listen(r, n, cfg.listen);
@@ -431,6 +431,13 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
       } else {
         r.error(n, "on_counter_failure", fmt::format("expected open or closed, got '{}'", *v));
       }
+    }
+  }
+  if (YAML::Node n = root["access_log"]) {
+    if (r.expect_map(n, "access_log", {"path", "include_text"})) {
+      maybe(n, "path", cfg.access_log_path, [&](auto& v) { return r.string(v, "access_log.path"); });
+      maybe(n, "include_text", cfg.access_log_text,
+            [&](auto& v) { return r.boolean(v, "access_log.include_text"); });
     }
   }
   maybe(root, "replicas", cfg.replicas, [&](auto& v) { return r.integer(v, "replicas", 1, 10'000); });

@@ -14,6 +14,7 @@
 #include "server/services.h"
 #include "server/settlement.h"
 #include "server/worker.h"
+#include "telemetry/trace_context.h"
 #include "upstream/exchange.h"
 
 namespace sy::server {
@@ -87,7 +88,11 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
                                     boost::beast::tcp_stream& client, Inbound in) {
   config::ConfigPtr cfg = worker.shared().config;
   Services* services = worker.shared().services;
-  Settlement settlement(services, out.request_id(), worker.io().get_executor());
+  SharedState& shared = worker.shared();
+  Settlement settlement(services, out.request_id(), worker.io().get_executor(),
+                        Observers{&worker.metrics(), shared.access_log.get(), &shared.access_format});
+  const telemetry::TraceContext trace = telemetry::start_trace(in.traceparent, in.tracestate);
+  settlement.set_trace_id(trace.trace_id_hex());
   std::unique_ptr<ClientFormat> format =
       in.endpoint == api::Endpoint::kMessages ? anthropic_format("") : openai_format();
 
@@ -130,6 +135,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
   }
   const api::Request& req = *parsed;
   settlement.set_requested_model(req.model());
+  settlement.set_stream(req.stream());
   if (in.endpoint == api::Endpoint::kMessages) format = anthropic_format(std::string(req.model()));
 
   if (key) {
@@ -195,6 +201,15 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       co_await out.send(r);
       co_return;
     }
+    encoded->headers.emplace_back("traceparent", trace.upstream_traceparent());
+    if (!trace.tracestate.empty()) encoded->headers.emplace_back("tracestate", trace.tracestate);
+    if (settlement.attempts() > 0) {
+      // Moving on from the previous deployment after a retryable failure.
+      const std::string& from = group->deployments[i - 1].provider;
+      worker.metrics().add(telemetry::Counter::kRetries,
+                           {req.model(), from, last_error ? providers::to_string(last_error->cls) : "unknown"});
+      worker.metrics().add(telemetry::Counter::kFallbacks, {req.model(), from, dep.provider});
+    }
     settlement.count_attempt();
     settlement.set_attempt(ps.name, dep.model, dep.info);
 
@@ -229,6 +244,10 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
 
     out.add_header("x-switchyard-provider", ps.name);
     out.add_header("x-switchyard-model", std::string(dep.model));
+    out.add_header("x-switchyard-attempts", std::to_string(settlement.attempts()));
+    if (settlement.attempts() > 1 && last_error) {
+      out.add_header("x-switchyard-fallback-reason", std::string(providers::to_string(last_error->cls)));
+    }
     if (!quirk_plan.dropped.empty()) {
       std::string list;
       for (const auto& p : quirk_plan.dropped) list += (list.empty() ? "" : ",") + p;

@@ -25,6 +25,8 @@ struct Inbound {
   api::Endpoint endpoint = api::Endpoint::kChatCompletions;  // kMessages: Anthropic format
   std::string body;
   std::string authorization;  // Authorization header (or x-api-key as "Bearer …")
+  std::string traceparent;    // W3C trace context from the client, if any
+  std::string tracestate;
 };
 
 boost::asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,

@@ -41,7 +41,11 @@ Response unknown_route(std::string_view method, std::string_view path) {
 Response method_not_allowed(std::string_view method, std::string_view path) {
   api::ApiError e{405, "invalid_request_error", "method_not_allowed", "",
                   fmt::format("Method {} is not allowed on {}.", method, path.substr(0, 256))};
-  return error_response(e);
+  Response r = error_response(e);
+  const bool read_only = path == "/v1/models" || path == "/models" || path == "/metrics" ||
+                         path == "/health" || path == "/ready";
+  r.headers.emplace_back("allow", read_only ? "GET" : "POST");
+  return r;
 }
 
 }  // namespace sy::server

@@ -39,6 +39,18 @@ void Server::start() {
   const config::Config& cfg = *shared_.config;
   int n = cfg.workers > 0 ? cfg.workers : static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
+  shared_.metrics = std::make_unique<telemetry::Registry>(static_cast<std::size_t>(n));
+  if (cfg.access_log_path != "off") {
+    shared_.access_log = std::make_unique<telemetry::AccessLogWriter>(
+        telemetry::AccessLogOptions{cfg.access_log_path, 8192});
+    shared_.access_format.include_text = cfg.access_log_text;
+  }
+  shared_.metrics->add_collector([this](telemetry::Registry& r) {
+    if (shared_.access_log) {
+      r.set_global_total(telemetry::Counter::kAccessLogDropped, {},
+                         static_cast<double>(shared_.access_log->dropped()));
+    }
+  });
   asio::ip::tcp::endpoint ep(asio::ip::make_address(cfg.listen.host), cfg.listen.port);
   for (int i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, shared_));
@@ -88,6 +100,7 @@ int Server::run() {
   for (auto& w : workers_) w->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  if (shared_.access_log) shared_.access_log->stop();
   spdlog::info("shut down cleanly");
   return 0;
 }

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "config/config.h"
+#include "telemetry/access_log.h"
+#include "telemetry/registry.h"
 
 namespace sy::server {
 
@@ -31,6 +33,9 @@ struct SharedState {
   std::atomic<bool> draining{false};
   int64_t started_at = 0;              // unix seconds
   Services* services = nullptr;        // keys, budgets, ledger; owned by the caller
+  std::unique_ptr<telemetry::Registry> metrics;           // one shard per worker
+  std::unique_ptr<telemetry::AccessLogWriter> access_log;  // null when off
+  telemetry::AccessLogFormat access_format;
 };
 
 class Server {

@@ -15,6 +15,7 @@
 #include "server/routes.h"
 #include "server/server.h"
 #include "server/worker.h"
+#include "telemetry/exposition.h"
 
 namespace sy::server {
 
@@ -54,7 +55,8 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
       co_await out.send(r);
       co_return;
     }
-    Inbound in{*ep, std::move(req.body()), std::string(req[http::field::authorization])};
+    Inbound in{*ep, std::move(req.body()), std::string(req[http::field::authorization]),
+               std::string(req["traceparent"]), std::string(req["tracestate"])};
     if (in.authorization.empty() && *ep == api::Endpoint::kMessages) {
       // Anthropic clients send their key as x-api-key.
       if (auto k = req["x-api-key"]; !k.empty()) in.authorization = "Bearer " + std::string(k);
@@ -86,7 +88,12 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
     co_await out.send(r);
     co_return;
   }
-  if (path == "/health" || path == "/healthz") {
+  if (path == "/metrics") {
+    r = method != http::verb::get
+            ? method_not_allowed(req.method_string(), path)
+            : Response{200, std::string(telemetry::kExpositionContentType),
+                       telemetry::render(*shared.metrics), {}};
+  } else if (path == "/health" || path == "/healthz") {
     r = health();
   } else if (path == "/ready" || path == "/readyz") {
     r = ready(shared.listening.load(), shared.draining.load());
@@ -141,7 +148,10 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kToken);
     handle->idle = false;
     if (ec) {
-      if (ec == http::error::header_limit) {
+      if (ec == http::error::body_limit) {
+        // Content-Length above the limit, noticed while reading the header.
+        co_await reject(out, api::payload_too_large(limits.max_body_bytes));
+      } else if (ec == http::error::header_limit) {
         api::ApiError e{431, "invalid_request_error", "request_header_fields_too_large", "",
                         "Request headers are too large."};
         co_await reject(out, e);

@@ -4,7 +4,9 @@
 #include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
+#include "providers/adapter.h"
 #include "server/services.h"
+#include "telemetry/request_metrics.h"
 
 namespace sy::server {
 
@@ -15,9 +17,42 @@ governance::Prices prices_of(const catalog::ModelInfo* info) {
 }
 
 Settlement::Settlement(Services* services, std::string request_id,
-                       boost::asio::any_io_executor executor)
-    : services_(services), executor_(std::move(executor)) {
+                       boost::asio::any_io_executor executor, Observers observers)
+    : services_(services), executor_(std::move(executor)), observers_(observers) {
   row_.request_id = std::move(request_id);
+  if (observers_.metrics != nullptr) observers_.metrics->add(telemetry::Gauge::kInFlight, {}, 1);
+}
+
+void Settlement::record_telemetry(double cost_usd) const {
+  if (observers_.metrics == nullptr && observers_.access_log == nullptr) return;
+  telemetry::RequestSummary s;
+  s.received_at = received_at_;
+  s.request_id = row_.request_id;
+  s.key_id = row_.key_id;
+  s.model = row_.requested_model;
+  s.provider = row_.provider;
+  s.deployment = row_.provider;
+  s.upstream_model = row_.upstream_model;
+  s.status = row_.status;
+  s.error_class = row_.error_class.empty() ? std::string_view("none") : std::string_view(row_.error_class);
+  s.stream = stream_;
+  s.prompt_tokens = usage_.prompt_tokens;
+  s.completion_tokens = usage_.completion_tokens;
+  s.cached_tokens = usage_.cached_tokens;
+  s.cost_usd = cost_usd;
+  s.latency_ms = static_cast<double>(elapsed_ms());
+  s.ttft_ms = static_cast<double>(row_.ttft_ms);
+  s.attempts = row_.attempts;
+  s.trace_id = trace_id_;
+  if (observers_.metrics != nullptr) {
+    telemetry::record_request(*observers_.metrics, s);
+    observers_.metrics->add(telemetry::Gauge::kInFlight, {}, -1);
+  }
+  if (observers_.access_log != nullptr) {
+    static const telemetry::AccessLogFormat kDefaultFormat;
+    observers_.access_log->submit(telemetry::format_access_line(
+        s, observers_.access_format ? *observers_.access_format : kDefaultFormat));
+  }
 }
 
 int64_t Settlement::elapsed_ms() const {
@@ -34,9 +69,10 @@ void Settlement::set_attempt(std::string_view provider, std::string_view model,
 }
 
 Settlement::~Settlement() {
-  if (services_ == nullptr) return;
   store::Micros cost = 0;
   if (usage_.known) cost = governance::cost_micros(prices_of(info_), usage_);
+  record_telemetry(static_cast<double>(cost) / 1e6);
+  if (services_ == nullptr) return;
   if (ticket_) {
     governance::AsyncGovernor& governor = *services_->governor;
     if (usage_.known && usage_.total() > 0) {

@@ -1,5 +1,6 @@
 // End-of-request accounting: releases or settles the budget reservation at
-// the actual cost and appends the ledger row. It runs from the destructor, so
+// the actual cost, appends the ledger row, records the request's metrics
+// (per-worker shard) and queues its access-log line. It runs from the destructor, so
 // it happens on every exit path — success, failure, rejection, and a client
 // that hung up mid-stream. The counters' settle/release runs as a detached
 // coroutine on the worker's executor (Redis answers asynchronously); the
@@ -16,14 +17,25 @@
 #include "catalog/catalog.h"
 #include "governance/admission.h"
 #include "store/ledger.h"
+#include "telemetry/access_log.h"
+#include "telemetry/registry.h"
 
 namespace sy::server {
 
 struct Services;
 
+// Where a finished request is reported besides the ledger. All optional.
+struct Observers {
+  telemetry::Shard* metrics = nullptr;
+  telemetry::AccessLogWriter* access_log = nullptr;
+  const telemetry::AccessLogFormat* access_format = nullptr;
+};
+
 class Settlement {
  public:
-  Settlement(Services* services, std::string request_id, boost::asio::any_io_executor executor);
+  // `services` may be null (no governance): metrics and logs still happen.
+  Settlement(Services* services, std::string request_id, boost::asio::any_io_executor executor,
+             Observers observers);
   ~Settlement();
   Settlement(const Settlement&) = delete;
   Settlement& operator=(const Settlement&) = delete;
@@ -35,6 +47,9 @@ class Settlement {
   void set_attempt(std::string_view provider, std::string_view model,
                    const catalog::ModelInfo* info);
   void count_attempt() { ++row_.attempts; }
+  int attempts() const { return row_.attempts; }
+  void set_stream(bool stream) { stream_ = stream; }
+  void set_trace_id(std::string id) { trace_id_ = std::move(id); }
   void set_status(int status) { row_.status = status; }
   void set_error_class(std::string_view c) { row_.error_class = std::string(c); }
   void first_byte() {
@@ -46,8 +61,14 @@ class Settlement {
   int64_t elapsed_ms() const;
 
  private:
+  void record_telemetry(double cost_usd) const;
+
   Services* services_;
   boost::asio::any_io_executor executor_;
+  Observers observers_;
+  std::chrono::system_clock::time_point received_at_ = std::chrono::system_clock::now();
+  bool stream_ = false;
+  std::string trace_id_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   store::LedgerRow row_;
   std::optional<governance::Ticket> ticket_;

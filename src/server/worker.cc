@@ -55,6 +55,8 @@ void Worker::bind(const tcp::endpoint& ep) {
   acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
+telemetry::Shard& Worker::metrics() { return shared_.metrics->shard(static_cast<std::size_t>(index_)); }
+
 uint16_t Worker::local_port() const { return acceptor_.local_endpoint().port(); }
 
 void Worker::run() {

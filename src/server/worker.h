@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "config/config.h"
+#include "telemetry/registry.h"
 #include "upstream/pool.h"
 
 namespace sy::server {
@@ -35,6 +36,7 @@ class Worker {
 
   boost::asio::io_context& io() { return ioc_; }
   upstream::Pool& pool() { return pool_; }
+  telemetry::Shard& metrics();
   SharedState& shared() { return shared_; }
   int index() const { return index_; }
 
