@@ -23,8 +23,8 @@ target_include_directories(sy_deps INTERFACE ${CMAKE_SOURCE_DIR}/src)
 target_compile_options(sy_deps INTERFACE -Wall -Wextra -Wno-unused-parameter
   $<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized -Wno-uninitialized>)
 
+find_package(CLI11 REQUIRED)
 if(NOT SWITCHYARD_FUZZ)
-  find_package(CLI11 REQUIRED)
   find_package(GTest REQUIRED)
   find_package(benchmark QUIET)
 endif()

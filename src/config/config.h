@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,8 @@ struct Deployment {
   std::string model;     // name at the provider
   // Catalog facts (context window, prices, quirks); null when not catalogued.
   const catalog::ModelInfo* info = nullptr;
+  // `price:` in config (USD per million tokens), overriding the catalog's.
+  std::optional<catalog::Price> price;
 };
 
 struct ModelGroup {

@@ -276,6 +276,33 @@ const catalog::ModelInfo* catalog_info(std::string_view upstream_model, std::str
   return c.model(group_name);
 }
 
+// `price: {input, output, cached_input}` in USD per million tokens; fields
+// not given come from the catalog (cached_input defaults to input).
+void read_price(YamlReader& r, const YAML::Node& n, const std::string& path, Deployment& dep) {
+  if (!r.expect_map(n, path, {"input", "output", "cached_input"})) return;
+  catalog::Price p = dep.info != nullptr ? dep.info->price : catalog::Price{};
+  auto number = [&](const char* key, double& out) {
+    YAML::Node v = n[key];
+    if (!v) return false;
+    auto text = r.string(v, path + "." + key);
+    if (!text) return false;
+    try {
+      std::size_t used = 0;
+      double d = std::stod(*text, &used);
+      if (used != text->size() || d < 0) throw std::invalid_argument("bad");
+      out = d;
+      return true;
+    } catch (...) {
+      r.error(v, path + "." + key, fmt::format("expected a non-negative number, got '{}'", *text));
+      return false;
+    }
+  };
+  number("input", p.input);
+  number("output", p.output);
+  if (!number("cached_input", p.cached_input) && dep.info == nullptr) p.cached_input = p.input;
+  dep.price = p;
+}
+
 void read_models(YamlReader& r, const YAML::Node& n, const Config& cfg, std::vector<ModelGroup>& out) {
   if (!n.IsSequence()) {
     r.error(n, "models", "expected a list of models");
@@ -318,7 +345,7 @@ void read_models(YamlReader& r, const YAML::Node& n, const Config& cfg, std::vec
     for (std::size_t j = 0; j < deps.size(); ++j) {
       const YAML::Node& d = deps[j];
       std::string dpath = fmt::format("{}.deployments[{}]", path, j);
-      if (!r.expect_map(d, dpath, {"provider", "model"})) continue;
+      if (!r.expect_map(d, dpath, {"provider", "model", "price"})) continue;
       Deployment dep;
       if (YAML::Node p = d["provider"]) {
         if (auto v = r.string(p, dpath + ".provider")) {
@@ -337,6 +364,7 @@ void read_models(YamlReader& r, const YAML::Node& n, const Config& cfg, std::vec
         dep.model = group.name;
       }
       dep.info = catalog_info(dep.model, group.name);
+      if (YAML::Node price = d["price"]) read_price(r, price, dpath + ".price", dep);
       group.deployments.push_back(std::move(dep));
     }
     out.push_back(std::move(group));

@@ -70,7 +70,7 @@ governance::AdmissionInput admission_input(const api::Request& req, const config
   in.prompt_tokens = prompt_tokens(req);
   int64_t max_output = 0;
   for (const auto& d : g.deployments) {
-    governance::Prices p = prices_of(d.info);
+    governance::Prices p = prices_of(d.price, d.info);
     in.prices.input = std::max(in.prices.input, p.input);
     in.prices.output = std::max(in.prices.output, p.output);
     in.prices.cached_input = std::max(in.prices.cached_input, p.cached_input);
@@ -211,7 +211,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       worker.metrics().add(telemetry::Counter::kFallbacks, {req.model(), from, dep.provider});
     }
     settlement.count_attempt();
-    settlement.set_attempt(ps.name, dep.model, dep.info);
+    settlement.set_attempt(ps.name, dep.model, prices_of(dep.price, dep.info));
 
     upstream::Exchange ex(worker.pool(), ps.base, deadlines_from(cfg->upstream));
     in_flight = &ex;

@@ -16,6 +16,15 @@ governance::Prices prices_of(const catalog::ModelInfo* info) {
                                                   info->price.cached_input);
 }
 
+governance::Prices prices_of(const std::optional<catalog::Price>& override_price,
+                             const catalog::ModelInfo* info) {
+  if (override_price) {
+    return governance::Prices::from_usd_per_million(override_price->input, override_price->output,
+                                                    override_price->cached_input);
+  }
+  return prices_of(info);
+}
+
 Settlement::Settlement(Services* services, std::string request_id,
                        boost::asio::any_io_executor executor, Observers observers)
     : services_(services), executor_(std::move(executor)), observers_(observers) {
@@ -62,21 +71,21 @@ int64_t Settlement::elapsed_ms() const {
 }
 
 void Settlement::set_attempt(std::string_view provider, std::string_view model,
-                             const catalog::ModelInfo* info) {
+                             const governance::Prices& prices) {
   row_.provider = std::string(provider);
   row_.upstream_model = std::string(model);
-  info_ = info;
+  prices_ = prices;
 }
 
 Settlement::~Settlement() {
   store::Micros cost = 0;
-  if (usage_.known) cost = governance::cost_micros(prices_of(info_), usage_);
+  if (usage_.known) cost = governance::cost_micros(prices_, usage_);
   record_telemetry(static_cast<double>(cost) / 1e6);
   if (services_ == nullptr) return;
   if (ticket_) {
     governance::AsyncGovernor& governor = *services_->governor;
     if (usage_.known && usage_.total() > 0) {
-      boost::asio::co_spawn(executor_, governor.settle(std::move(*ticket_), usage_, prices_of(info_)),
+      boost::asio::co_spawn(executor_, governor.settle(std::move(*ticket_), usage_, prices_),
                             boost::asio::detached);
     } else {
       boost::asio::co_spawn(executor_, governor.release(std::move(*ticket_)), boost::asio::detached);

@@ -44,8 +44,9 @@ class Settlement {
   void set_requested_model(std::string_view m) { row_.requested_model = std::string(m); }
   void set_ticket(governance::Ticket t) { ticket_ = std::move(t); }
   // The attempt that is answering (or failed last).
+  // `prices`: the deployment's (config override, else catalog).
   void set_attempt(std::string_view provider, std::string_view model,
-                   const catalog::ModelInfo* info);
+                   const governance::Prices& prices);
   void count_attempt() { ++row_.attempts; }
   int attempts() const { return row_.attempts; }
   void set_stream(bool stream) { stream_ = stream; }
@@ -72,11 +73,14 @@ class Settlement {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   store::LedgerRow row_;
   std::optional<governance::Ticket> ticket_;
-  const catalog::ModelInfo* info_ = nullptr;
+  governance::Prices prices_;
   api::Usage usage_;
 };
 
 // Prices for governance from catalog facts (zero when uncatalogued).
 governance::Prices prices_of(const catalog::ModelInfo* info);
+// A deployment's prices: its config override, else the catalog's.
+governance::Prices prices_of(const std::optional<catalog::Price>& override_price,
+                             const catalog::ModelInfo* info);
 
 }  // namespace sy::server
