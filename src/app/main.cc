@@ -7,7 +7,12 @@
 #include <memory>
 
 #include "classifier/cli.h"
+#include <yaml-cpp/yaml.h>
+
+#include "catalog/catalog.h"
 #include "config/loader.h"
+#include "routing/config_parse.h"
+#include "routing/table.h"
 #include "emulator/emulator.h"
 #include "governance/cli.h"
 #include "server/server.h"
@@ -40,6 +45,25 @@ bool apply_overrides(sy::config::Config& cfg, const ServeFlags& f) {
   return true;
 }
 
+// Routing options from the config file (strategies, retries, breakers,
+// fallbacks), built into the run-time table. The embedded config has none.
+sy::Expected<std::shared_ptr<const sy::routing::RoutingTable>, std::string> routing_for(
+    const sy::config::Config& cfg, const std::string& path) {
+  sy::routing::RoutingConfig rc;
+  if (!path.empty()) {
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(path);
+    } catch (const std::exception& e) {
+      return sy::unexpected(std::string(e.what()));
+    }
+    auto parsed = sy::routing::parse_routing(root, path);
+    if (!parsed) return sy::unexpected(std::move(parsed.error()));
+    rc = std::move(*parsed);
+  }
+  return sy::routing::RoutingTable::build(cfg, rc, sy::catalog::Catalog::builtin());
+}
+
 int serve(const ServeFlags& flags) {
   std::unique_ptr<sy::emulator::Emulator> emulator;
   sy::config::Config cfg;
@@ -67,6 +91,11 @@ int serve(const ServeFlags& flags) {
         "bundled provider emulator at http://127.0.0.1:{} as upstream 'emulator' (offline demo)",
         emulator->port());
   }
+  auto routing = routing_for(cfg, flags.config_path);
+  if (!routing) {
+    std::fprintf(stderr, "%s\n", routing.error().c_str());
+    return 2;
+  }
   auto services = sy::server::open_services(cfg);
   if (!services) {
     spdlog::error("{}", services.error());
@@ -76,7 +105,7 @@ int serve(const ServeFlags& flags) {
   sy::tokenize::tokenizer(sy::tokenize::Encoding::kO200kBase);
   sy::tokenize::tokenizer(sy::tokenize::Encoding::kCl100kBase);
   auto shared = std::make_shared<const sy::config::Config>(std::move(cfg));
-  sy::server::Server server(shared, services->get());
+  sy::server::Server server(shared, services->get(), std::move(*routing));
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -95,6 +124,10 @@ int check(const std::string& path) {
   auto loaded = sy::config::load_from_file(path);
   if (!loaded) {
     std::fprintf(stderr, "%s\n", loaded.error().c_str());
+    return 2;
+  }
+  if (auto routing = routing_for(*loaded, path); !routing) {
+    std::fprintf(stderr, "%s\n", routing.error().c_str());
     return 2;
   }
   std::printf("%s: OK (%zu providers, %zu models)\n", path.c_str(), loaded->providers.size(),

@@ -312,7 +312,13 @@ void read_models(YamlReader& r, const YAML::Node& n, const Config& cfg, std::vec
   for (std::size_t i = 0; i < n.size(); ++i) {
     const YAML::Node& m = n[i];
     std::string path = fmt::format("models[{}]", i);
-    if (!r.expect_map(m, path, {"name", "deployments"})) continue;
+    // Routing keys are read by routing::parse_routing (routing/config_parse.h).
+    if (!r.expect_map(m, path,
+                      {"name", "deployments", "strategy", "fallbacks", "context_window_fallbacks",
+                       "content_policy_fallbacks", "retries", "breaker", "hedge_after_ms",
+                       "hedge_at_percentile", "queue"})) {
+      continue;
+    }
     ModelGroup group;
     if (YAML::Node name = m["name"]) {
       if (auto v = r.string(name, path + ".name")) group.name = *v;
@@ -345,7 +351,9 @@ void read_models(YamlReader& r, const YAML::Node& n, const Config& cfg, std::vec
     for (std::size_t j = 0; j < deps.size(); ++j) {
       const YAML::Node& d = deps[j];
       std::string dpath = fmt::format("{}.deployments[{}]", path, j);
-      if (!r.expect_map(d, dpath, {"provider", "model", "price"})) continue;
+      if (!r.expect_map(d, dpath, {"provider", "model", "price", "weight", "rpm", "tpm", "max_parallel"})) {
+        continue;
+      }
       Deployment dep;
       if (YAML::Node p = d["provider"]) {
         if (auto v = r.string(p, dpath + ".provider")) {
@@ -388,7 +396,7 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
   if (!r.expect_map(root, "", {"listen", "workers", "log_level", "limits", "upstream", "shutdown",
                                "providers", "models", "unsupported_params", "admin_key",
                                "require_keys", "store", "ledger", "counters",
-                               "on_counter_failure", "replicas", "access_log"})) {
+                               "on_counter_failure", "replicas", "access_log", "routing"})) {
     return unexpected(r.errors().front());
   }
   if (YAML::Node n = root["listen"]) read_listen(r, n, cfg.listen);

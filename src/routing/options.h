@@ -3,7 +3,9 @@
 // ("1500", "250ms", "5s", "2m").
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,7 +45,14 @@ struct BreakerOptions {
 
 // Retries (retry.h).
 struct RetryOptions {
-  int max_attempts = 3;     // [3] sends to this group's deployments per request (first + retries)
+  // The attempts a group of `deployments` gets.
+  int attempts_for(std::size_t deployments) const {
+    return max_attempts > 0 ? max_attempts : static_cast<int>(std::max<std::size_t>(1, deployments));
+  }
+  // Sends to this group's deployments per request (first + retries).
+  // [0 = one per deployment: fail over, never resend to the same deployment;
+  // clients such as the OpenAI SDKs already retry on their own]
+  int max_attempts = 0;
   Millis base_delay{250};   // [250 ms] backoff base: retry n waits U(0, min(max, base*2^n))
   Millis max_delay{8'000};  // [8 s] backoff cap (a longer Retry-After still wins, up to budget)
   Millis budget{60'000};    // [60 s] of the first group: no attempt starts later than this

@@ -39,7 +39,7 @@ std::vector<Attempt> group_attempts(const GroupRuntime& group, const OrderReques
     }
     out.push_back(std::move(a));
   }
-  const size_t wanted = static_cast<size_t>(std::max(1, group.routing.retries.max_attempts));
+  const size_t wanted = static_cast<size_t>(group.routing.retries.attempts_for(group.deployments.size()));
   for (size_t k = 0; order.available > 0 && out.size() < wanted; ++k) {
     const Attempt& again = out[k % order.available];
     out.push_back(

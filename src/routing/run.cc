@@ -65,7 +65,7 @@ RouteRun::RouteRun(const RoutingTable& table, RoutePlan plan, const Clock& clock
 
 std::optional<Admission> RouteRun::admit(const Attempt& a, int64_t now) {
   const GroupRuntime* g = a.group;
-  if (sends_per_group_[g] >= std::max(1, g->routing.retries.max_attempts)) return std::nullopt;
+  if (sends_per_group_[g] >= g->routing.retries.attempts_for(g->deployments.size())) return std::nullopt;
   DeploymentHealth& h = *a.target().health;
   if (now < h.cooling_until_ns()) return std::nullopt;
   CircuitBreaker::Permit permit = h.breaker().acquire(now);
@@ -197,7 +197,7 @@ RouteRun::AfterFailure RouteRun::failed(Admission&& a, ErrorClass cls, std::opti
     // Skip entries that can no longer be sent (their group's attempts used).
     while (cursor_ < plan_.attempts.size() &&
            sends_per_group_[plan_.attempts[cursor_].group] >=
-               std::max(1, plan_.attempts[cursor_].group->routing.retries.max_attempts)) {
+               plan_.attempts[cursor_].group->routing.retries.attempts_for(plan_.attempts[cursor_].group->deployments.size())) {
       ++cursor_;
     }
     if (cursor_ >= plan_.attempts.size()) {

@@ -22,8 +22,10 @@ class ClientWriter {
       : stream_(stream), write_timeout_(write_timeout) {}
 
   // Per request: reset before each request on a keep-alive connection.
-  void reset(std::string request_id, bool keep_alive) {
+  // `from_client`: the id is the client's x-request-id (may repeat).
+  void reset(std::string request_id, bool keep_alive, bool from_client = false) {
     request_id_ = std::move(request_id);
+    request_id_from_client_ = from_client;
     keep_alive_ = keep_alive;
     extra_.clear();
     responded_ = false;
@@ -41,6 +43,7 @@ class ClientWriter {
   bool keep_alive() const { return keep_alive_; }
   void set_keep_alive(bool v) { keep_alive_ = v; }
   const std::string& request_id() const { return request_id_; }
+  bool request_id_from_client() const { return request_id_from_client_; }
 
  private:
   void append_common_headers(std::string& head) const;
@@ -50,6 +53,7 @@ class ClientWriter {
   boost::beast::tcp_stream& stream_;
   std::chrono::milliseconds write_timeout_;
   std::string request_id_;
+  bool request_id_from_client_ = false;
   std::vector<std::pair<std::string, std::string>> extra_;
   bool keep_alive_ = true;
   bool failed_ = false;

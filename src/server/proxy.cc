@@ -1,6 +1,12 @@
 #include "server/proxy.h"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+
+#include <ctime>
+#include <random>
 #include <spdlog/spdlog.h>
 
 #include "governance/authenticate.h"
@@ -10,10 +16,14 @@
 #include "server/disconnect_watch.h"
 #include "server/prompt_tokens.h"
 #include "server/quirks.h"
+#include "server/request_id.h"
 #include "server/server.h"
 #include "server/services.h"
 #include "server/settlement.h"
 #include "server/worker.h"
+#include "routing/plan.h"
+#include "routing/retry.h"
+#include "routing/run.h"
 #include "telemetry/trace_context.h"
 #include "upstream/exchange.h"
 
@@ -65,9 +75,10 @@ const config::ModelGroup* find_group(const config::Config& cfg, std::string_view
 
 // Reservation inputs: the highest price and largest output among the group's
 // deployments, so failing over can never cost more than was reserved.
-governance::AdmissionInput admission_input(const api::Request& req, const config::ModelGroup& g) {
+governance::AdmissionInput admission_input(const api::Request& req, const config::ModelGroup& g,
+                                           int64_t prompt) {
   governance::AdmissionInput in;
-  in.prompt_tokens = prompt_tokens(req);
+  in.prompt_tokens = prompt;
   int64_t max_output = 0;
   for (const auto& d : g.deployments) {
     governance::Prices p = prices_of(d.price, d.info);
@@ -84,12 +95,32 @@ governance::AdmissionInput admission_input(const api::Request& req, const config
 
 }  // namespace
 
+routing::RequestFacts request_facts(const api::Request& req, int64_t prompt) {
+  routing::RequestFacts facts;
+  facts.model = std::string(req.model());
+  simdjson::dom::array models;
+  if (req.root()["models"].get_array().get(models) == simdjson::SUCCESS) {
+    for (simdjson::dom::element m : models) {
+      std::string_view name;
+      if (m.get_string().get(name) == simdjson::SUCCESS) facts.models.emplace_back(name);
+    }
+  }
+  facts.stream = req.stream();
+  facts.prompt_tokens = prompt;
+  facts.max_tokens = req.max_tokens();
+  return facts;
+}
+
 asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
                                     boost::beast::tcp_stream& client, Inbound in) {
   config::ConfigPtr cfg = worker.shared().config;
   Services* services = worker.shared().services;
   SharedState& shared = worker.shared();
-  Settlement settlement(services, out.request_id(), worker.io().get_executor(),
+  // The ledger deduplicates on the row id, so a client's x-request-id (which
+  // clients may reuse) gets a gateway suffix to stay unique per request.
+  std::string ledger_id = out.request_id();
+  if (out.request_id_from_client()) ledger_id += "~" + new_request_id().substr(0, 16);
+  Settlement settlement(services, std::move(ledger_id), worker.io().get_executor(),
                         Observers{&worker.metrics(), shared.access_log.get(), &shared.access_format});
   const telemetry::TraceContext trace = telemetry::start_trace(in.traceparent, in.tracestate);
   settlement.set_trace_id(trace.trace_id_hex());
@@ -153,8 +184,61 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
     co_return;
   }
 
+  // Routing: configured groups get a plan (strategy order, health, caps,
+  // fallbacks); a directly addressed `provider/model` is tried as it is.
+  const int64_t prompt = prompt_tokens(req);
+  thread_local routing::Rng rng(std::random_device{}());
+  const routing::Clock& clock = routing::steady_clock();
+  std::optional<routing::RouteRun> run;
+  if (shared.routing && shared.routing->group(group->name) != nullptr) {
+    routing::RequestFacts facts = request_facts(req, prompt);
+    auto plan = routing::make_plan(*shared.routing, facts, clock.now_ns(), rng);
+    if (plan.status == routing::PlanStatus::kWait) {
+      // Every deployment is at its cap: wait (bounded) for one to free up.
+      const auto limit = std::chrono::steady_clock::now() + plan.primary->routing.queue.timeout;
+      asio::steady_timer timer(worker.io());
+      while (plan.status == routing::PlanStatus::kWait && std::chrono::steady_clock::now() < limit &&
+             plan.primary->routing.queue.max_waiting > 0) {
+        timer.expires_after(std::chrono::milliseconds(20));
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        plan = routing::make_plan(*shared.routing, facts, clock.now_ns(), rng);
+      }
+    }
+    if (plan.status != routing::PlanStatus::kReady) {
+      api::ApiError e;
+      std::string cls = "unavailable";
+      switch (plan.status) {
+        case routing::PlanStatus::kUnknownModel:
+          e = {404, "invalid_request_error", "model_not_found", "model", plan.message};
+          cls = "not_found";
+          break;
+        case routing::PlanStatus::kNoFit:
+          e = api::invalid_request(plan.message, "messages", "context_length_exceeded");
+          cls = "context_length";
+          break;
+        case routing::PlanStatus::kWait:
+          e = api::rate_limited(fmt::format("Every deployment of '{}' is at capacity; retry shortly.",
+                                            group->name),
+                                "deployments_at_capacity");
+          break;
+        default:
+          e = api::service_unavailable(plan.message, "deployments_unavailable");
+      }
+      Response r = fail(e, cls);
+      if (plan.retry_after) {
+        auto secs = std::chrono::duration_cast<std::chrono::seconds>(*plan.retry_after).count() + 1;
+        r.headers.emplace_back("retry-after", std::to_string(secs));
+      } else if (plan.status == routing::PlanStatus::kWait) {
+        r.headers.emplace_back("retry-after", "1");
+      }
+      co_await out.send(r);
+      co_return;
+    }
+    run.emplace(*shared.routing, std::move(plan), clock, rng);
+  }
+
   if (key) {
-    governance::AdmissionInput input = admission_input(req, *group);
+    governance::AdmissionInput input = admission_input(req, *group, prompt);
     auto ticket = co_await services->governor->admit(*key, input);
     if (!ticket) {
       Response r = fail(ticket.error().error, "rejected");
@@ -176,9 +260,46 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
   std::optional<UpstreamError> last_error;
   std::string retry_after;
 
-  for (std::size_t i = 0; i < group->deployments.size(); ++i) {
-    const bool last_attempt = i + 1 == group->deployments.size();
-    const config::Deployment& dep = group->deployments[i];
+  std::optional<routing::Admission> admission;  // the routed attempt in flight
+  std::size_t direct_next = 0;
+  std::string previous_provider;
+  std::string attempt_retry_after;
+  bool failed_attempt = false;
+  for (;;) {
+    if (failed_attempt) {
+      // The previous attempt failed before the client received anything.
+      failed_attempt = false;
+      if (run && admission) {
+        auto hint = routing::wait_hint({attempt_retry_after, "", "", ""}, last_error->cls,
+                                       static_cast<int64_t>(std::time(nullptr)));
+        routing::RouteRun::AfterFailure d = run->failed(std::move(*admission), last_error->cls, hint);
+        admission.reset();
+        if (d.give_up) break;
+        if (d.delay.count() > 0) {
+          asio::steady_timer timer(worker.io(), d.delay);
+          co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+          if (watch.disconnected()) {
+            settlement.set_status(499);
+            settlement.set_error_class("client_closed");
+            co_return;
+          }
+        }
+      } else if (!providers::retryable(last_error->cls)) {
+        break;
+      }
+    }
+    attempt_retry_after.clear();
+    const config::Deployment* picked = nullptr;
+    if (run) {
+      admission = run->next();
+      if (!admission) break;
+      const config::ModelGroup* g = cfg->find_model(admission->group().name);
+      picked = &g->deployments[admission->target().index];
+    } else {
+      if (direct_next >= group->deployments.size()) break;
+      picked = &group->deployments[direct_next++];
+    }
+    const config::Deployment& dep = *picked;
     const providers::ProviderSettings& ps = cfg->providers.at(dep.provider);
     const providers::ProviderAdapter* adapter = providers::adapter_for(ps.type);
     providers::Target target{&ps, dep.model, dep.info ? dep.info->max_output_tokens : 0, nullptr};
@@ -205,11 +326,12 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
     if (!trace.tracestate.empty()) encoded->headers.emplace_back("tracestate", trace.tracestate);
     if (settlement.attempts() > 0) {
       // Moving on from the previous deployment after a retryable failure.
-      const std::string& from = group->deployments[i - 1].provider;
+      const std::string& from = previous_provider;
       worker.metrics().add(telemetry::Counter::kRetries,
                            {req.model(), from, last_error ? providers::to_string(last_error->cls) : "unknown"});
       worker.metrics().add(telemetry::Counter::kFallbacks, {req.model(), from, dep.provider});
     }
+    previous_provider = dep.provider;
     settlement.count_attempt();
     settlement.set_attempt(ps.name, dep.model, prices_of(dep.price, dep.info));
 
@@ -220,6 +342,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       ~ClearInFlight() { p = nullptr; }
     } clear_in_flight{in_flight};
 
+    const auto attempt_start = std::chrono::steady_clock::now();
     auto head = co_await ex.start(*encoded);
     if (watch.disconnected()) {
       settlement.set_status(499);
@@ -230,22 +353,27 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       spdlog::debug("request {}: provider {} failed: {}", out.request_id(), ps.name,
                     head.error().message);
       last_error = transport_error(head.error());
+      failed_attempt = true;
       continue;
     }
+    const auto ttfb = std::chrono::steady_clock::now() - attempt_start;
 
     if (head->status < 200 || head->status >= 300) {
       auto err_body = co_await ex.read_all(kMaxErrorBody);
       ex.finish();
       last_error = adapter->classify(head->status, err_body ? *err_body : std::string());
       retry_after = head->retry_after;
-      if (providers::retryable(last_error->cls) && !last_attempt) continue;
-      break;
+      attempt_retry_after = head->retry_after;
+      failed_attempt = true;
+      continue;
     }
 
     out.add_header("x-switchyard-provider", ps.name);
     out.add_header("x-switchyard-model", std::string(dep.model));
     out.add_header("x-switchyard-attempts", std::to_string(settlement.attempts()));
-    if (settlement.attempts() > 1 && last_error) {
+    if (run && !run->fallback_reason().empty()) {
+      out.add_header("x-switchyard-fallback-reason", run->fallback_reason());
+    } else if (settlement.attempts() > 1 && last_error) {
       out.add_header("x-switchyard-fallback-reason", std::string(providers::to_string(last_error->cls)));
     }
     if (!quirk_plan.dropped.empty()) {
@@ -263,15 +391,22 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       }
       if (!answer) {
         last_error = transport_error(answer.error());
+        failed_attempt = true;
         continue;
       }
       ex.finish();
       auto decoded = adapter->decode(req, *answer);
       if (!decoded) {
         last_error = std::move(decoded.error());
+        failed_attempt = true;
         continue;
       }
       settlement.set_usage(decoded->usage);
+      if (run && admission) {
+        run->succeeded(std::move(*admission), ttfb,
+                       decoded->usage.known ? decoded->usage.total() : -1);
+        admission.reset();
+      }
       auto shaped = format->body(std::move(decoded->body));
       if (!shaped) {
         Response r = fail(shaped.error(), "server_error");
@@ -368,6 +503,10 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
     if (!stream_error) {
       ex.finish();
       settlement.set_usage(tx->usage());
+      if (run && admission) {
+        run->succeeded(std::move(*admission), ttfb, tx->usage().known ? tx->usage().total() : -1);
+        admission.reset();
+      }
       settlement.set_status(200);
       if (!began) co_await out.begin_stream(200);
       co_await out.end_stream();
@@ -380,6 +519,11 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       began = co_await out.begin_stream(200);
     }
     if (began) {
+      if (run && admission) {
+        // Health learns of the failure; no failover after the first byte.
+        (void)run->failed(std::move(*admission), *stream_error_class, std::nullopt);
+        admission.reset();
+      }
       record_partial_usage();
       settlement.set_status(200);
       settlement.set_error_class(providers::to_string(*stream_error_class));
@@ -390,6 +534,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       co_return;
     }
     last_error = UpstreamError{*stream_error_class, std::move(*stream_error)};
+    failed_attempt = true;
   }
 
   UpstreamError final_error =
@@ -401,6 +546,25 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
     r.headers.emplace_back("retry-after", retry_after);
   }
   co_await out.send(r);
+}
+
+}  // namespace sy::server
+
+namespace sy::server {
+
+Response explain_route(Worker& worker, std::string body) {
+  SharedState& shared = worker.shared();
+  auto parsed = api::parse_request(api::Endpoint::kChatCompletions, std::move(body));
+  if (!parsed) return error_response(parsed.error());
+  const api::Request& req = *parsed;
+  if (!shared.routing || shared.config->find_model(req.model()) == nullptr) {
+    return error_response(api::model_not_found(req.model()));
+  }
+  thread_local routing::Rng rng(std::random_device{}());
+  const routing::Clock& clock = routing::steady_clock();
+  auto plan = routing::make_plan(*shared.routing, request_facts(req, prompt_tokens(req)),
+                                 clock.now_ns(), rng);
+  return {200, "application/json", routing::explain_json(plan, clock.now_ns()), {}};
 }
 
 }  // namespace sy::server

@@ -15,7 +15,9 @@
 #include <string>
 
 #include "api/request.h"
+#include "routing/plan.h"
 #include "server/client_writer.h"
+#include "server/response.h"
 
 namespace sy::server {
 
@@ -28,6 +30,13 @@ struct Inbound {
   std::string traceparent;    // W3C trace context from the client, if any
   std::string tracestate;
 };
+
+// What routing needs from a parsed request (model, `models` list, stream,
+// prompt tokens, max tokens).
+routing::RequestFacts request_facts(const api::Request& req, int64_t prompt_tokens);
+
+// POST /v1/route/explain: the plan for a chat body, without sending it.
+Response explain_route(Worker& worker, std::string body);
 
 boost::asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
                                            boost::beast::tcp_stream& client, Inbound in);

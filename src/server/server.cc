@@ -24,8 +24,11 @@ SharedState::SharedState(config::ConfigPtr c)
   started_at = static_cast<int64_t>(std::time(nullptr));
 }
 
-Server::Server(config::ConfigPtr config, Services* services) : shared_(std::move(config)) {
+Server::Server(config::ConfigPtr config, Services* services,
+               std::shared_ptr<const routing::RoutingTable> routing)
+    : shared_(std::move(config)) {
   shared_.services = services;
+  shared_.routing = std::move(routing);
 }
 
 Server::~Server() {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "routing/table.h"
 #include "telemetry/access_log.h"
 #include "telemetry/registry.h"
 
@@ -33,6 +34,7 @@ struct SharedState {
   std::atomic<bool> draining{false};
   int64_t started_at = 0;              // unix seconds
   Services* services = nullptr;        // keys, budgets, ledger; owned by the caller
+  std::shared_ptr<const routing::RoutingTable> routing;  // strategies, health, fallbacks
   std::unique_ptr<telemetry::Registry> metrics;           // one shard per worker
   std::unique_ptr<telemetry::AccessLogWriter> access_log;  // null when off
   telemetry::AccessLogFormat access_format;
@@ -41,7 +43,8 @@ struct SharedState {
 class Server {
  public:
   // `services` may be null (no governance: tests of the bare proxy).
-  Server(config::ConfigPtr config, Services* services);
+  Server(config::ConfigPtr config, Services* services,
+         std::shared_ptr<const routing::RoutingTable> routing);
   ~Server();
 
   void start();

@@ -65,6 +65,12 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
     co_return;
   }
   Response r;
+  if (path == "/v1/route/explain") {
+    r = method != http::verb::post ? method_not_allowed(req.method_string(), path)
+                                   : explain_route(worker, std::move(req.body()));
+    co_await out.send(r);
+    co_return;
+  }
   if (path.starts_with("/admin/") || path == "/admin") {
     Services* services = shared.services;
     if (services == nullptr || services->admin == nullptr) {
@@ -168,8 +174,9 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
 
     auto& req = parser.get();
     std::string request_id(req["x-request-id"]);
-    if (!acceptable_request_id(request_id)) request_id = new_request_id();
-    out.reset(std::move(request_id), req.keep_alive() && !worker.draining());
+    const bool from_client = acceptable_request_id(request_id);
+    if (!from_client) request_id = new_request_id();
+    out.reset(std::move(request_id), req.keep_alive() && !worker.draining(), from_client);
 
     if (auto cl = parser.content_length(); cl && *cl > limits.max_body_bytes) {
       out.set_keep_alive(false);

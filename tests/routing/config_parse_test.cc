@@ -116,7 +116,8 @@ TEST(ConfigParse, NothingConfiguredGivesDefaults) {
   auto cfg = parse("models:\n  - name: a\n    deployments: [{provider: x}]\n");
   ASSERT_TRUE(cfg.has_value()) << cfg.error();
   EXPECT_EQ(cfg->groups.at("a").strategy, Strategy::kPriority);
-  EXPECT_EQ(cfg->groups.at("a").retries.max_attempts, 3);
+  EXPECT_EQ(cfg->groups.at("a").retries.max_attempts, 0);  // one attempt per deployment
+  EXPECT_EQ(cfg->groups.at("a").retries.attempts_for(2), 2);
   EXPECT_EQ(cfg->groups.at("a").deployments.size(), 1u);
 }
 

@@ -46,6 +46,7 @@ void fail_n(DeploymentHealth& h, const ManualClock& c, int n) {
 TEST(Plan, PrimaryRetriesAndFallbacks) {
   Tables t;
   t.add("main", {{"a", "m"}, {"b", "m"}}).fallbacks = {"backup"};
+  t.rc.groups["main"].retries.max_attempts = 3;
   t.add("backup", {{"c", "m"}}).retries.max_attempts = 1;
   t.build();
   Rng rng(1);
@@ -130,7 +131,9 @@ TEST(Plan, ExplainJson) {
   Tables t;
   t.add("small", {{"openai", "gpt-4o"}, {"b", "m"}}).context_window_fallbacks = {"large"};
   t.rc.groups["small"].fallbacks = {"large"};
+  t.rc.groups["small"].retries.max_attempts = 3;
   t.add("large", {{"anthropic", "claude-3-5-sonnet-latest"}});
+  t.rc.groups["large"].retries.max_attempts = 3;
   t.build();
   fail_n(t.health("small", 1), t.clock, 5);
   Rng rng(1);

@@ -20,6 +20,7 @@ import {sleep} from './process.mjs';
 
 const TEST_USER = 'switchyard-test';
 const REDIS_SERVER = '/usr/bin/redis-server';
+const REDIS_CLI = '/usr/bin/redis-cli';
 const PSQL = '/usr/bin/psql';
 
 const liveGroups = new Set();
@@ -230,6 +231,37 @@ export class PrivateRedis {
 
   resume() {
     this.server?.signal('SIGCONT');
+  }
+
+  // Runs one command through redis-cli (Debian redis-tools, installed with
+  // redis-server); resolves with its output. Uses the partition password
+  // while partitioned.
+  command(...args) {
+    const auth = this.password ? ['-a', this.password, '--no-auth-warning'] : [];
+    return new Promise((resolve, reject) => {
+      execFile(
+          REDIS_CLI, ['-h', '127.0.0.1', '-p', String(this.port), ...auth, ...args],
+          {timeout: 5000}, (err, stdout, stderr) => {
+            if (err) reject(new Error(`redis-cli ${args.join(' ')}: ${err.message} ${stderr}`));
+            else resolve(stdout.trim());
+          });
+    });
+  }
+
+  // A network partition that keeps the data: every client is disconnected
+  // and cannot authenticate again until heal(). The server keeps running.
+  async partition() {
+    requireBinary(REDIS_CLI, 'redis-tools');
+    const password = `partitioned-${process.pid}-${Date.now()}`;
+    await this.command('CONFIG', 'SET', 'requirepass', password);
+    this.password = password;
+    await this.command('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await this.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+  }
+
+  async heal() {
+    await this.command('CONFIG', 'SET', 'requirepass', '');
+    this.password = undefined;
   }
 
   // Gone at once, as a crash would do.
