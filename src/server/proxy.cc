@@ -371,8 +371,10 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
     out.add_header("x-switchyard-provider", ps.name);
     out.add_header("x-switchyard-model", std::string(dep.model));
     out.add_header("x-switchyard-attempts", std::to_string(settlement.attempts()));
-    if (run && !run->fallback_reason().empty()) {
-      out.add_header("x-switchyard-fallback-reason", run->fallback_reason());
+    const std::string_view routed_reason =
+        admission ? std::string_view(admission->attempt().reason) : std::string_view();
+    if (routed_reason.starts_with("fallback:")) {
+      out.add_header("x-switchyard-fallback-reason", std::string(routed_reason.substr(9)));
     } else if (settlement.attempts() > 1 && last_error) {
       out.add_header("x-switchyard-fallback-reason", std::string(providers::to_string(last_error->cls)));
     }
