@@ -203,8 +203,8 @@ TEST(ConfigErrors, UnknownKeyInModelAndDeployment) {
   std::string base = "providers:\n  p:\n    type: openai\n    base_url: http://x\n";
   EXPECT_THAT(error_of(base + "models:\n  - name: m\n    alias: x\n    deployments:\n      - provider: p\n"),
               HasSubstr("t.yaml:7:5: models[0].alias: unknown key"));
-  EXPECT_THAT(error_of(base + "models:\n  - name: m\n    deployments:\n      - provider: p\n        weight: 2\n"),
-              HasSubstr("t.yaml:9:9: models[0].deployments[0].weight: unknown key"));
+  EXPECT_THAT(error_of(base + "models:\n  - name: m\n    deployments:\n      - provider: p\n        wieght: 2\n"),
+              HasSubstr("t.yaml:9:9: models[0].deployments[0].wieght: unknown key"));
 }
 
 TEST(ConfigErrors, WrongTypes) {
