@@ -1,46 +1,13 @@
 #include "emulator/json_writer.h"
 
+#include "api/error.h"
+
 #include <charconv>
 #include <cmath>
 
 namespace sy::emulator {
 
-void append_escaped(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-}
+void append_escaped(std::string& out, std::string_view s) { api::append_json_escaped(out, s); }
 
 std::string quoted(std::string_view s) {
   std::string out = "\"";
