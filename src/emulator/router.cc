@@ -1,5 +1,9 @@
 #include "emulator/router.h"
 
+#include <fmt/chrono.h>
+
+#include <chrono>
+
 #include "emulator/anthropic_api.h"
 #include "emulator/bedrock_api.h"
 #include "emulator/gemini_api.h"
@@ -58,6 +62,18 @@ Reply route_request(const Inbound& in, const Scenario& scenario, bool faults) {
   Reply r = dispatch(in, scenario, faults);
   if (r.status >= 400 && scenario.retry_after) {
     r.headers.emplace_back("retry-after", std::to_string(*scenario.retry_after));
+  }
+  if (r.status >= 400 && scenario.reset_ms) {
+    // As each provider documents it: OpenAI a Go-style duration ("1.5s",
+    // "250ms"), Anthropic an RFC 3339 instant.
+    if (in.path == "/v1/messages") {
+      const auto at = std::chrono::system_clock::now() + std::chrono::milliseconds(*scenario.reset_ms);
+      r.headers.emplace_back("anthropic-ratelimit-requests-reset",
+                             fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
+                                         std::chrono::ceil<std::chrono::seconds>(at)));
+    } else {
+      r.headers.emplace_back("x-ratelimit-reset-requests", std::to_string(*scenario.reset_ms) + "ms");
+    }
   }
   return r;
 }

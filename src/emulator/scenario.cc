@@ -95,6 +95,12 @@ bool parse_scenario(std::string_view text, Scenario& out, std::string& error) {
     } else if (key == "retry_after") {
       if (!want_int(0, 86'400)) return false;
       out.retry_after = n;
+    } else if (key == "reset_ms") {
+      if (!want_int(0, 86'400'000)) return false;
+      out.reset_ms = n;
+    } else if (key == "every") {
+      if (!want_int(1, 1'000'000)) return false;
+      out.every = n;
     } else if (key == "times") {
       if (!want_int(0, 1'000'000'000)) return false;
       out.times = n;

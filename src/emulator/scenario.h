@@ -25,7 +25,9 @@ struct Scenario {
   std::optional<int> tokens;       // completion length in tokens (words)
   int status = 0;                  // respond with this error status (0 = no)
   std::optional<int> retry_after;  // seconds, adds Retry-After
+  std::optional<int> reset_ms;     // adds the provider's rate-limit reset header (errors only)
   std::optional<int> times;        // faults only for the first N requests
+  std::optional<int> every;        // faults only for every Nth request (N, 2N, ...)
   bool hang = false;               // never answer
   std::optional<int> drop_after;   // stream: close abruptly after N chunks
   bool malformed = false;          // 200 with broken JSON / SSE
@@ -36,7 +38,7 @@ struct Scenario {
   std::string tag;       // no behaviour; distinguishes counters
 
   // Faults are status, context, hang, drop_after, malformed and error_event;
-  // `times` gates only these. Timing and shape keys always apply.
+  // `times` and `every` gate only these. Timing and shape keys always apply.
   bool has_faults() const {
     return status != 0 || context || hang || drop_after || malformed || error_event;
   }

@@ -154,8 +154,12 @@ net::awaitable<bool> handle(tcp::socket& socket, http::request<http::string_body
     ok ? state.log.mark_completed(id) : state.log.mark_cancelled(id);
     co_return ok&& keep_alive;
   }
-  bool faults = scenario.has_faults() &&
-                (!scenario.times || state.counters.next(scenario.text) <= *scenario.times);
+  bool faults = scenario.has_faults();
+  if (faults && (scenario.times || scenario.every)) {
+    const int64_t ordinal = state.counters.next(scenario.text);
+    if (scenario.times && ordinal > *scenario.times) faults = false;
+    if (scenario.every && ordinal % *scenario.every != 0) faults = false;
+  }
 
   using std::chrono::milliseconds;
   if (scenario.latency_ms > 0 &&

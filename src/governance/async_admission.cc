@@ -16,6 +16,12 @@ boost::asio::awaitable<store::Micros> AsyncGovernor::settle(Ticket ticket, api::
   co_return cost;
 }
 
+boost::asio::awaitable<store::Micros> AsyncGovernor::settle_cost(Ticket ticket, store::Micros cost,
+                                                                 int64_t actual_tokens) {
+  co_await counters_.settle(ticket.reservation, {cost, actual_tokens, clock_.now_ms()});
+  co_return cost;
+}
+
 boost::asio::awaitable<bool> AsyncGovernor::release(Ticket ticket) {
   co_return co_await counters_.release(ticket.reservation);
 }

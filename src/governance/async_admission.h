@@ -19,6 +19,9 @@ class AsyncGovernor {
   boost::asio::awaitable<Expected<Ticket, Rejection>> admit(const store::KeyRecord& key,
                                                             AdmissionInput input);
   boost::asio::awaitable<store::Micros> settle(Ticket ticket, api::Usage usage, Prices prices);
+  // The caller already computed the cost (e.g. with a hedge's extra cost).
+  boost::asio::awaitable<store::Micros> settle_cost(Ticket ticket, store::Micros cost,
+                                                    int64_t actual_tokens);
   boost::asio::awaitable<bool> release(Ticket ticket);
 
  private:

@@ -52,6 +52,7 @@ void Admission::release(int64_t actual_tokens) {
   if (!live_) return;
   live_ = false;
   attempt_.target().health->caps().settle(reservation_, actual_tokens);
+  if (attempt_.group->queue) attempt_.group->queue->notify(attempt_.group->name);
 }
 
 RouteRun::RouteRun(const RoutingTable& table, RoutePlan plan, const Clock& clock, Rng& rng)

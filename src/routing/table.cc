@@ -67,6 +67,7 @@ Expected<std::shared_ptr<const RoutingTable>, std::string> RoutingTable::build(
       g.deployments.push_back(std::move(d));
     }
     table->index_[g.name] = table->groups_.size();
+    g.queue = std::make_unique<WaitQueue>(g.routing.queue);
     table->groups_.push_back(std::move(g));
   }
   for (const GroupRuntime& g : table->groups_) {

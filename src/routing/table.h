@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "routing/health.h"
 #include "routing/options.h"
+#include "routing/wait_queue.h"
 #include "util/expected.h"
 
 namespace sy::routing {
@@ -40,6 +41,10 @@ struct GroupRuntime {
   GroupRouting routing;
   std::vector<DeploymentRuntime> deployments;
   std::unique_ptr<std::atomic<uint64_t>> round_robin = std::make_unique<std::atomic<uint64_t>>(0);
+  // Requests waiting for one of this group's deployments to get under its
+  // caps (key: the group name); an admission on the group that ends wakes
+  // the head waiter.
+  std::unique_ptr<WaitQueue> queue;
 };
 
 // Everything config_parse.h reads: the global defaults and each group's

@@ -16,11 +16,15 @@
 #include "server/disconnect_watch.h"
 #include "server/prompt_tokens.h"
 #include "server/quirks.h"
+#include "server/relay.h"
+#include "server/route_wait.h"
+#include "server/upstream_leg.h"
 #include "server/request_id.h"
 #include "server/server.h"
 #include "server/services.h"
 #include "server/settlement.h"
 #include "server/worker.h"
+#include "routing/hedge.h"
 #include "routing/plan.h"
 #include "routing/retry.h"
 #include "routing/run.h"
@@ -38,18 +42,31 @@ namespace {
 constexpr std::size_t kMaxErrorBody = 1 << 20;
 constexpr int64_t kDefaultMaxOutput = 4096;
 
-UpstreamError transport_error(const upstream::Failure& f) {
-  if (f.kind == upstream::FailureKind::kTimeout) {
-    return {ErrorClass::kTimeout, api::gateway_timeout(f.message)};
-  }
-  if (f.kind == upstream::FailureKind::kTooLarge) {
-    return {ErrorClass::kServerError, api::bad_gateway(f.message, "upstream_response_too_large")};
-  }
-  return {ErrorClass::kTransport, api::bad_gateway(f.message, "upstream_unreachable")};
-}
-
 upstream::Deadlines deadlines_from(const config::UpstreamOptions& o) {
   return {o.first_byte_timeout, o.total_timeout, o.stream_idle_timeout};
+}
+
+// The x-switchyard-* headers of an answer from `winner`.
+std::vector<std::pair<std::string, std::string>> route_headers(
+    const Leg& winner, int attempts, bool hedged, const std::optional<UpstreamError>& last_error) {
+  std::vector<std::pair<std::string, std::string>> h;
+  h.emplace_back("x-switchyard-provider", winner.provider->name);
+  h.emplace_back("x-switchyard-model", winner.deployment->model);
+  h.emplace_back("x-switchyard-attempts", std::to_string(attempts));
+  if (hedged) h.emplace_back("x-switchyard-hedged", "true");
+  const std::string_view reason =
+      winner.admission ? std::string_view(winner.admission->attempt().reason) : std::string_view();
+  if (reason.starts_with("fallback:")) {
+    h.emplace_back("x-switchyard-fallback-reason", std::string(reason.substr(9)));
+  } else if (attempts > 1 && last_error) {
+    h.emplace_back("x-switchyard-fallback-reason", std::string(providers::to_string(last_error->cls)));
+  }
+  if (!winner.quirks.dropped.empty()) {
+    std::string list;
+    for (const auto& p : winner.quirks.dropped) list += (list.empty() ? "" : ",") + p;
+    h.emplace_back("x-switchyard-dropped-params", std::move(list));
+  }
+  return h;
 }
 
 // The group for a requested model: configured, or `provider/model` direct
@@ -75,10 +92,12 @@ const config::ModelGroup* find_group(const config::Config& cfg, std::string_view
 
 // Reservation inputs: the highest price and largest output among the group's
 // deployments, so failing over can never cost more than was reserved.
+// A group that hedges may pay for the prompt twice (the cancelled leg's
+// provider processed it too), so its reservation covers that.
 governance::AdmissionInput admission_input(const api::Request& req, const config::ModelGroup& g,
-                                           int64_t prompt) {
+                                           int64_t prompt, bool hedges) {
   governance::AdmissionInput in;
-  in.prompt_tokens = prompt;
+  in.prompt_tokens = hedges ? 2 * prompt : prompt;
   int64_t max_output = 0;
   for (const auto& d : g.deployments) {
     governance::Prices p = prices_of(d.price, d.info);
@@ -190,19 +209,14 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
   thread_local routing::Rng rng(std::random_device{}());
   const routing::Clock& clock = routing::steady_clock();
   std::optional<routing::RouteRun> run;
-  if (shared.routing && shared.routing->group(group->name) != nullptr) {
+  // The table this request routes with, even if a reload replaces it meanwhile.
+  const std::shared_ptr<const routing::RoutingTable> table = shared.routing;
+  if (table && table->group(group->name) != nullptr) {
     routing::RequestFacts facts = request_facts(req, prompt);
-    auto plan = routing::make_plan(*shared.routing, facts, clock.now_ns(), rng);
-    if (plan.status == routing::PlanStatus::kWait) {
-      // Every deployment is at its cap: wait (bounded) for one to free up.
-      const auto limit = std::chrono::steady_clock::now() + plan.primary->routing.queue.timeout;
-      asio::steady_timer timer(worker.io());
-      while (plan.status == routing::PlanStatus::kWait && std::chrono::steady_clock::now() < limit &&
-             plan.primary->routing.queue.max_waiting > 0) {
-        timer.expires_after(std::chrono::milliseconds(20));
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        plan = routing::make_plan(*shared.routing, facts, clock.now_ns(), rng);
-      }
+    auto plan = routing::make_plan(*table, facts, clock.now_ns(), rng);
+    if (must_wait(plan)) {
+      // Every deployment is at its cap (or others wait ahead): queue, bounded.
+      co_await wait_for_capacity(worker.io(), *table, facts, plan, clock, rng);
     }
     if (plan.status != routing::PlanStatus::kReady) {
       api::ApiError e;
@@ -234,11 +248,13 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       co_await out.send(r);
       co_return;
     }
-    run.emplace(*shared.routing, std::move(plan), clock, rng);
+    run.emplace(*table, std::move(plan), clock, rng);
   }
 
   if (key) {
-    governance::AdmissionInput input = admission_input(req, *group, prompt);
+    const routing::GroupRuntime* routed = table ? table->group(group->name) : nullptr;
+    const bool hedges = routed != nullptr && routing::HedgePolicy(routed->routing.hedge).enabled();
+    governance::AdmissionInput input = admission_input(req, *group, prompt, hedges);
     auto ticket = co_await services->governor->admit(*key, input);
     if (!ticket) {
       Response r = fail(ticket.error().error, "rejected");
@@ -250,293 +266,192 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
     settlement.set_ticket(std::move(*ticket));
   }
 
-  // The exchange in flight, cancelled if the client hangs up; cleared when
-  // each attempt's exchange goes out of scope.
-  upstream::Exchange* in_flight = nullptr;
+  // Every leg in flight is aborted if the client hangs up.
+  LegRace* racing = nullptr;
   DisconnectWatch watch(client.socket());
-  watch.arm([&in_flight] {
-    if (in_flight != nullptr) in_flight->abort();
+  watch.arm([&racing] {
+    if (racing != nullptr) racing->abort_others(nullptr);
   });
+  RelayContext relay{out, watch, settlement, *format, req, prompt, cfg->upstream.max_response_bytes};
+  const upstream::Deadlines deadlines = deadlines_from(cfg->upstream);
   std::optional<UpstreamError> last_error;
-  std::string retry_after;
-
-  std::optional<routing::Admission> admission;  // the routed attempt in flight
+  std::string retry_after;  // of the last failed answer, passed on with the final error
   std::size_t direct_next = 0;
   std::string previous_provider;
-  std::string attempt_retry_after;
-  bool failed_attempt = false;
-  for (;;) {
-    if (failed_attempt) {
-      // The previous attempt failed before the client received anything.
-      failed_attempt = false;
-      if (run && admission) {
-        auto hint = routing::wait_hint({attempt_retry_after, "", "", ""}, last_error->cls,
-                                       static_cast<int64_t>(std::time(nullptr)));
-        routing::RouteRun::AfterFailure d = run->failed(std::move(*admission), last_error->cls, hint);
-        admission.reset();
-        if (d.give_up) break;
-        if (d.delay.count() > 0) {
-          asio::steady_timer timer(worker.io(), d.delay);
-          co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-          if (watch.disconnected()) {
-            settlement.set_status(499);
-            settlement.set_error_class("client_closed");
-            co_return;
-          }
-        }
-      } else if (!providers::retryable(last_error->cls)) {
-        break;
-      }
+
+  // Counts a send and records it as a retry / fallback after a failure.
+  auto note_send = [&](const Leg& leg) {
+    if (settlement.attempts() > 0 && last_error) {
+      worker.metrics().add(telemetry::Counter::kRetries,
+                           {req.model(), previous_provider, providers::to_string(last_error->cls)});
+      worker.metrics().add(telemetry::Counter::kFallbacks,
+                           {req.model(), previous_provider, leg.provider->name});
     }
-    attempt_retry_after.clear();
-    const config::Deployment* picked = nullptr;
+    previous_provider = leg.provider->name;
+    settlement.count_attempt();
+    settlement.set_attempt(leg.provider->name, leg.deployment->model,
+                           prices_of(leg.deployment->price, leg.deployment->info));
+  };
+  // Tells routing how a leg failed; for direct addressing, only whether to go on.
+  auto report_failure = [&](Leg& leg, const UpstreamError& e,
+                            const routing::RetryHints& hints) -> routing::RouteRun::AfterFailure {
+    if (run && leg.admission) {
+      auto hint = routing::wait_hint(hints, e.cls, static_cast<int64_t>(std::time(nullptr)));
+      auto after = run->failed(std::move(*leg.admission), e.cls, hint);
+      leg.admission.reset();
+      return after;
+    }
+    return {!providers::retryable(e.cls), routing::Nanos(0)};
+  };
+  auto client_gone = [&] {
+    settlement.set_status(499);
+    settlement.set_error_class("client_closed");
+  };
+
+  for (;;) {
+    // The next deployment: routed (strategy, health, caps) or direct.
+    std::optional<routing::Admission> admission;
+    const config::Deployment* dep = nullptr;
     if (run) {
       admission = run->next();
       if (!admission) break;
-      const config::ModelGroup* g = cfg->find_model(admission->group().name);
-      picked = &g->deployments[admission->target().index];
+      dep = &cfg->find_model(admission->group().name)->deployments[admission->target().index];
     } else {
       if (direct_next >= group->deployments.size()) break;
-      picked = &group->deployments[direct_next++];
+      dep = &group->deployments[direct_next++];
     }
-    const config::Deployment& dep = *picked;
-    const providers::ProviderSettings& ps = cfg->providers.at(dep.provider);
-    const providers::ProviderAdapter* adapter = providers::adapter_for(ps.type);
-    providers::Target target{&ps, dep.model, dep.info ? dep.info->max_output_tokens : 0, nullptr};
-    QuirkPlan quirk_plan;
-    if (dep.info != nullptr && !dep.info->quirks.empty()) {
-      auto planned = plan_quirks(req, dep.info->quirks,
-                                 cfg->unsupported_params == config::Config::UnsupportedParams::kReject,
-                                 dep.model);
-      if (!planned) {
-        Response r = fail(planned.error(), "client_error");
-        co_await out.send(r);
-        co_return;
-      }
-      quirk_plan = std::move(*planned);
-      target.quirks = &quirk_plan.quirks;
-    }
-    auto encoded = adapter->encode(req, target);
-    if (!encoded) {
-      Response r = fail(encoded.error(), "client_error");
+    auto prepared = prepare_leg(cfg, *dep, req, trace);
+    if (!prepared) {
+      Response r = fail(prepared.error(), "client_error");
       co_await out.send(r);
       co_return;
     }
-    encoded->headers.emplace_back("traceparent", trace.upstream_traceparent());
-    if (!trace.tracestate.empty()) encoded->headers.emplace_back("tracestate", trace.tracestate);
-    if (settlement.attempts() > 0) {
-      // Moving on from the previous deployment after a retryable failure.
-      const std::string& from = previous_provider;
-      worker.metrics().add(telemetry::Counter::kRetries,
-                           {req.model(), from, last_error ? providers::to_string(last_error->cls) : "unknown"});
-      worker.metrics().add(telemetry::Counter::kFallbacks, {req.model(), from, dep.provider});
-    }
-    previous_provider = dep.provider;
-    settlement.count_attempt();
-    settlement.set_attempt(ps.name, dep.model, prices_of(dep.price, dep.info));
+    std::shared_ptr<Leg> first = std::move(*prepared);
+    first->admission = std::move(admission);
+    note_send(*first);
 
-    upstream::Exchange ex(worker.pool(), ps.base, deadlines_from(cfg->upstream));
-    in_flight = &ex;
-    struct ClearInFlight {
-      upstream::Exchange*& p;
-      ~ClearInFlight() { p = nullptr; }
-    } clear_in_flight{in_flight};
+    LegRace race(worker.io().get_executor());
+    racing = &race;
+    struct ClearRacing {
+      LegRace*& p;
+      ~ClearRacing() { p = nullptr; }
+    } clear_racing{racing};
+    race.launch(first, worker.pool(), deadlines);
 
-    const auto attempt_start = std::chrono::steady_clock::now();
-    auto head = co_await ex.start(*encoded);
-    if (watch.disconnected()) {
-      settlement.set_status(499);
-      settlement.set_error_class("client_closed");
-      co_return;  // nobody to answer; the upstream request was cancelled
-    }
-    if (!head) {
-      spdlog::debug("request {}: provider {} failed: {}", out.request_id(), ps.name,
-                    head.error().message);
-      last_error = transport_error(head.error());
-      failed_attempt = true;
-      continue;
-    }
-    const auto ttfb = std::chrono::steady_clock::now() - attempt_start;
-
-    if (head->status < 200 || head->status >= 300) {
-      auto err_body = co_await ex.read_all(kMaxErrorBody);
-      ex.finish();
-      last_error = adapter->classify(head->status, err_body ? *err_body : std::string());
-      retry_after = head->retry_after;
-      attempt_retry_after = head->retry_after;
-      failed_attempt = true;
-      continue;
-    }
-
-    out.add_header("x-switchyard-provider", ps.name);
-    out.add_header("x-switchyard-model", std::string(dep.model));
-    out.add_header("x-switchyard-attempts", std::to_string(settlement.attempts()));
-    const std::string_view routed_reason =
-        admission ? std::string_view(admission->attempt().reason) : std::string_view();
-    if (routed_reason.starts_with("fallback:")) {
-      out.add_header("x-switchyard-fallback-reason", std::string(routed_reason.substr(9)));
-    } else if (settlement.attempts() > 1 && last_error) {
-      out.add_header("x-switchyard-fallback-reason", std::string(providers::to_string(last_error->cls)));
-    }
-    if (!quirk_plan.dropped.empty()) {
-      std::string list;
-      for (const auto& p : quirk_plan.dropped) list += (list.empty() ? "" : ",") + p;
-      out.add_header("x-switchyard-dropped-params", list);
-    }
-
-    if (!req.stream()) {
-      auto answer = co_await ex.read_all(cfg->upstream.max_response_bytes);
-      if (watch.disconnected()) {
-        settlement.set_status(499);
-        settlement.set_error_class("client_closed");
-        co_return;
+    // Hedging: no head from the first leg in time → a second leg on another
+    // deployment; the first good head wins.
+    auto hedge_at = std::chrono::steady_clock::time_point::max();
+    if (run && first->admission) {
+      routing::HedgePolicy hedge(first->admission->group().routing.hedge);
+      if (auto delay = hedge.hedge_delay(first->admission->target(), req.stream())) {
+        hedge_at = first->started + *delay;
       }
-      if (!answer) {
-        last_error = transport_error(answer.error());
-        failed_attempt = true;
-        continue;
-      }
-      ex.finish();
-      auto decoded = adapter->decode(req, *answer);
-      if (!decoded) {
-        last_error = std::move(decoded.error());
-        failed_attempt = true;
-        continue;
-      }
-      settlement.set_usage(decoded->usage);
-      if (run && admission) {
-        run->succeeded(std::move(*admission), ttfb,
-                       decoded->usage.known ? decoded->usage.total() : -1);
-        admission.reset();
-      }
-      auto shaped = format->body(std::move(decoded->body));
-      if (!shaped) {
-        Response r = fail(shaped.error(), "server_error");
-        co_await out.send(r);
-        co_return;
-      }
-      settlement.set_status(200);
-      Response r{200, "application/json", std::move(*shaped), {}};
-      co_await out.send(r);
-      co_return;
     }
-
-    // Streaming: relay event by event; fail over only before the first byte.
-    auto tx = adapter->transcoder(req);
-    std::string openai_sse, chunk;
-    bool began = false;
-    int64_t events = 0;
-    std::optional<api::ApiError> stream_error;
-    std::optional<ErrorClass> stream_error_class;
-    auto record_partial_usage = [&] {
-      api::Usage u = tx->usage();
-      if (!u.known) {
-        // The provider never reported usage (cut short): bill what was sent.
-        u.known = true;
-        u.prompt_tokens = prompt_tokens(req);
-        u.completion_tokens = events;
-      }
-      settlement.set_usage(u);
-    };
+    std::shared_ptr<Leg> winner;
+    routing::RouteRun::AfterFailure after{true, routing::Nanos(0)};
     for (;;) {
-      auto piece = co_await ex.read_some();
+      const auto until = hedge_at;
+      std::shared_ptr<Leg> done = co_await race.next_head(until);
       if (watch.disconnected()) {
-        record_partial_usage();
-        settlement.set_status(499);
-        settlement.set_error_class("client_closed");
+        client_gone();
+        co_return;  // nobody to answer; the upstream requests were aborted
+      }
+      if (!done) {
+        hedge_at = std::chrono::steady_clock::time_point::max();
+        if (!race.any_pending() || !first->admission) continue;
+        std::optional<routing::Admission> second = run->next_other_than(*first->admission);
+        if (!second) continue;
+        const config::Deployment& d2 =
+            cfg->find_model(second->group().name)->deployments[second->target().index];
+        auto hedge_leg = prepare_leg(cfg, d2, req, trace);
+        if (!hedge_leg) {
+          run->cancelled(std::move(*second));
+          continue;
+        }
+        (*hedge_leg)->admission = std::move(second);
+        worker.metrics().add(telemetry::Counter::kHedges, {req.model(), (*hedge_leg)->provider->name});
+        settlement.count_attempt();
+        race.launch(std::move(*hedge_leg), worker.pool(), deadlines);
+        continue;
+      }
+      const auto& head = *done->head;
+      if (head && head->status >= 200 && head->status < 300) {
+        winner = std::move(done);
+        break;
+      }
+      // This leg failed before answering.
+      routing::RetryHints hints;
+      if (!head) {
+        spdlog::debug("request {}: provider {} failed: {}", out.request_id(), done->provider->name,
+                      head.error().message);
+        last_error = transport_error(head.error());
+      } else {
+        auto err_body = co_await done->exchange->read_all(kMaxErrorBody);
+        done->exchange->finish();
+        last_error = done->adapter->classify(head->status, err_body ? *err_body : std::string());
+        retry_after = head->retry_after;
+        hints = {head->retry_after, head->retry_after_ms, head->reset_requests, head->reset_tokens};
+      }
+      after = report_failure(*done, *last_error, hints);
+      if (!providers::retryable(last_error->cls)) {
+        after.give_up = true;
+        break;
+      }
+      if (!race.any_pending()) break;  // else a hedge may still answer
+    }
+
+    // Losers: abort, tell routing, and account what they may have cost
+    // (the prompt, which the provider processed).
+    race.abort_others(winner.get());
+    for (const auto& leg : race.legs()) {
+      if (leg == winner || !leg->admission) continue;
+      run->cancelled(std::move(*leg->admission));
+      leg->admission.reset();
+      if (winner) {
+        governance::Prices p = prices_of(leg->deployment->price, leg->deployment->info);
+        api::Usage processed;
+        processed.known = true;
+        processed.prompt_tokens = prompt;
+        settlement.add_extra_cost(governance::cost_micros(p, processed));
+      }
+    }
+
+    if (winner) {
+      settlement.set_attempt(winner->provider->name, winner->deployment->model,
+                             prices_of(winner->deployment->price, winner->deployment->info));
+      const std::vector<std::pair<std::string, std::string>> headers =
+          route_headers(*winner, settlement.attempts(), race.legs().size() > 1, last_error);
+      RelayResult result = co_await relay_answer(relay, *winner, headers);
+      switch (result.outcome) {
+        case RelayOutcome::kAnswered:
+          if (run && winner->admission) {
+            run->succeeded(std::move(*winner->admission), winner->ttfb, result.actual_tokens);
+          }
+          co_return;
+        case RelayOutcome::kClientGone:
+          if (run && winner->admission) run->cancelled(std::move(*winner->admission));
+          co_return;
+        case RelayOutcome::kBrokenStream:
+          // Health learns of the failure; no failover after the first byte.
+          if (run && winner->admission) {
+            (void)run->failed(std::move(*winner->admission), result.error->cls, std::nullopt);
+          }
+          co_return;
+        case RelayOutcome::kRetryable:
+          last_error = std::move(result.error);
+          after = report_failure(*winner, *last_error, {});
+          break;
+      }
+    }
+    if (after.give_up) break;
+    if (after.delay.count() > 0) {
+      asio::steady_timer timer(worker.io(), after.delay);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (watch.disconnected()) {
+        client_gone();
         co_return;
       }
-      bool at_end = false;
-      if (!piece) {
-        UpstreamError ue = transport_error(piece.error());
-        stream_error = std::move(ue.error);
-        stream_error_class = ue.cls;
-      } else if (piece->empty()) {
-        auto fin = tx->finish(openai_sse);
-        if (!fin) {
-          stream_error = std::move(fin.error().error);
-          stream_error_class = fin.error().cls;
-        }
-        at_end = true;
-      } else if (auto fed = tx->feed(*piece, openai_sse); !fed) {
-        stream_error = std::move(fed.error().error);
-        stream_error_class = fed.error().cls;
-      }
-      if (!openai_sse.empty()) {
-        for (std::size_t p = openai_sse.find("\n\n"); p != std::string::npos;
-             p = openai_sse.find("\n\n", p + 2)) {
-          ++events;
-        }
-        auto shaped = format->stream(openai_sse, chunk);
-        openai_sse.clear();
-        if (!shaped && !stream_error) {
-          stream_error = std::move(shaped.error());
-          stream_error_class = ErrorClass::kServerError;
-        }
-      }
-      if (at_end && !stream_error) {
-        if (auto fin = format->finish(chunk); !fin) {
-          stream_error = std::move(fin.error());
-          stream_error_class = ErrorClass::kServerError;
-        }
-      }
-      if (!chunk.empty() && !stream_error) {
-        if (!began) {
-          began = true;
-          settlement.first_byte();
-          if (!co_await out.begin_stream(200)) {
-            ex.abort();
-            record_partial_usage();
-            settlement.set_status(499);
-            co_return;
-          }
-        }
-        if (!co_await out.write_chunk(chunk)) {
-          ex.abort();  // the client went away: stop the upstream's work
-          record_partial_usage();
-          settlement.set_status(499);
-          settlement.set_error_class("client_closed");
-          co_return;
-        }
-        chunk.clear();
-      }
-      if (stream_error || at_end) break;
     }
-    if (!stream_error) {
-      ex.finish();
-      settlement.set_usage(tx->usage());
-      if (run && admission) {
-        run->succeeded(std::move(*admission), ttfb, tx->usage().known ? tx->usage().total() : -1);
-        admission.reset();
-      }
-      settlement.set_status(200);
-      if (!began) co_await out.begin_stream(200);
-      co_await out.end_stream();
-      co_return;
-    }
-    ex.abort();
-    if (!began && !chunk.empty()) {
-      // Nothing reached the client yet, but events were decoded: deliver them
-      // with the error rather than dropping what the upstream said.
-      began = co_await out.begin_stream(200);
-    }
-    if (began) {
-      if (run && admission) {
-        // Health learns of the failure; no failover after the first byte.
-        (void)run->failed(std::move(*admission), *stream_error_class, std::nullopt);
-        admission.reset();
-      }
-      record_partial_usage();
-      settlement.set_status(200);
-      settlement.set_error_class(providers::to_string(*stream_error_class));
-      format->stream_error(*stream_error, chunk);
-      co_await out.write_chunk(chunk);
-      co_await out.end_stream();
-      out.set_keep_alive(false);  // close the connection after a broken stream
-      co_return;
-    }
-    last_error = UpstreamError{*stream_error_class, std::move(*stream_error)};
-    failed_attempt = true;
   }
 
   UpstreamError final_error =

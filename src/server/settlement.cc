@@ -80,12 +80,14 @@ void Settlement::set_attempt(std::string_view provider, std::string_view model,
 Settlement::~Settlement() {
   store::Micros cost = 0;
   if (usage_.known) cost = governance::cost_micros(prices_, usage_);
+  cost += extra_cost_;
   record_telemetry(static_cast<double>(cost) / 1e6);
   if (services_ == nullptr) return;
   if (ticket_) {
     governance::AsyncGovernor& governor = *services_->governor;
-    if (usage_.known && usage_.total() > 0) {
-      boost::asio::co_spawn(executor_, governor.settle(std::move(*ticket_), usage_, prices_),
+    const int64_t tokens = usage_.known ? usage_.total() : 0;
+    if (tokens > 0 || cost > 0) {
+      boost::asio::co_spawn(executor_, governor.settle_cost(std::move(*ticket_), cost, tokens),
                             boost::asio::detached);
     } else {
       boost::asio::co_spawn(executor_, governor.release(std::move(*ticket_)), boost::asio::detached);

@@ -58,6 +58,9 @@ class Settlement {
   }
   // Usage the provider reported, or an estimate when it could not report.
   void set_usage(const api::Usage& u) { usage_ = u; }
+  // Cost beyond the answering attempt's usage, charged with it: a cancelled
+  // hedge leg's processed prompt.
+  void add_extra_cost(store::Micros micros) { extra_cost_ += micros; }
   const api::Usage& usage() const { return usage_; }
   int64_t elapsed_ms() const;
 
@@ -75,6 +78,7 @@ class Settlement {
   std::optional<governance::Ticket> ticket_;
   governance::Prices prices_;
   api::Usage usage_;
+  store::Micros extra_cost_ = 0;
 };
 
 // Prices for governance from catalog facts (zero when uncatalogued).

@@ -42,6 +42,7 @@ Failure Exchange::io_failure(const beast::error_code& ec, std::string_view what)
 }
 
 asio::awaitable<Expected<ResponseHead, Failure>> Exchange::start(const HttpRequest& req) {
+  if (aborted_) co_return unexpected(Failure{FailureKind::kCancelled, "the upstream request was cancelled"});
   total_deadline_ = SteadyClock::now() + deadlines_.total;
   bool retry_stale = false;
   auto head = co_await attempt(req, true, retry_stale);
@@ -100,6 +101,16 @@ asio::awaitable<Expected<ResponseHead, Failure>> Exchange::attempt(const HttpReq
   head.status = static_cast<int>(h.result_int());
   head.content_type = std::string(h[http::field::content_type]);
   head.retry_after = std::string(h[http::field::retry_after]);
+  if (head.status < 200 || head.status >= 300) {
+    auto first_of = [&h](std::string_view a, std::string_view b = {}) {
+      auto it = h.find(a);
+      if (it == h.end() && !b.empty()) it = h.find(b);
+      return it == h.end() ? std::string() : std::string(it->value());
+    };
+    head.retry_after_ms = first_of("retry-after-ms");
+    head.reset_requests = first_of("x-ratelimit-reset-requests", "anthropic-ratelimit-requests-reset");
+    head.reset_tokens = first_of("x-ratelimit-reset-tokens", "anthropic-ratelimit-tokens-reset");
+  }
   head.reused_connection = reused;
   co_return head;
 }

@@ -30,6 +30,13 @@ struct ResponseHead {
   int status = 0;
   std::string content_type;
   std::string retry_after;  // raw Retry-After header, if any
+  // Wait hints beside Retry-After, read only for non-2xx answers (raw values,
+  // empty if absent): retry-after-ms (OpenAI, Azure) and the rate-limit reset
+  // of requests / tokens (x-ratelimit-reset-*, or Anthropic's
+  // anthropic-ratelimit-*-reset).
+  std::string retry_after_ms;
+  std::string reset_requests;
+  std::string reset_tokens;
   bool reused_connection = false;
 };
 

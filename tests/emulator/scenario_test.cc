@@ -14,7 +14,8 @@ TEST(Scenario, ParsesAllKeys) {
   Scenario s;
   std::string err;
   ASSERT_TRUE(
-      parse_scenario("latency=10;ttft=20, gap=30,tokens=40,status=429,retry_after=2,times=3,hang=1,"
+      parse_scenario("latency=10;ttft=20, gap=30,tokens=40,status=429,retry_after=2,reset_ms=1500,"
+                     "times=3,every=2,hang=1,"
                      "drop_after=4,malformed=1,error_event=5,tool=1,finish=length,context=1,tag=x",
                      s, err))
       << err;
@@ -24,7 +25,9 @@ TEST(Scenario, ParsesAllKeys) {
   EXPECT_EQ(s.tokens, 40);
   EXPECT_EQ(s.status, 429);
   EXPECT_EQ(s.retry_after, 2);
+  EXPECT_EQ(s.reset_ms, 1500);
   EXPECT_EQ(s.times, 3);
+  EXPECT_EQ(s.every, 2);
   EXPECT_TRUE(s.hang);
   EXPECT_EQ(s.drop_after, 4);
   EXPECT_TRUE(s.malformed);

@@ -46,8 +46,12 @@ const scenarios = {
   t10a: 'latency=1500,tag=t10a',
   t10b: 'latency=1500,tag=t10b',
   t10c: 'latency=1000,tag=t10c',
-  t11a: 'status=500,tag=t11a',
+  t11a: 'status=500,every=2,tag=t11a',
   t11b: 'tag=t11b',
+  t12a: 'latency=2500,tag=t12a',
+  t12b: 'tag=t12b',
+  t13: 'status=429,reset_ms=800,times=1,tag=t13',
+  t14: 'latency=1500,tag=t14',
 };
 
 const dep = (tag, extra = {}) => ({provider: tag, model: 'gpt-4o', ...extra});
@@ -125,6 +129,10 @@ before(async () => {
         group('cap-one', [dep('t10c', {max_parallel: 1})],
               {queue: {max_waiting: 10, timeout: '5s'}}),
         group('load', [dep('t11a'), dep('t11b')], {strategy: 'round-robin'}),
+        group('hedge', [dep('t12a'), dep('t12b')], {hedge_after_ms: 200}),
+        group('reset-hint', [dep('t13')], {retries: {max_attempts: 2, ...quickRetry}}),
+        group('cap-timeout', [dep('t14', {max_parallel: 1})],
+              {queue: {max_waiting: 10, timeout: '300ms'}}),
       ],
       {upstream: fast}));
   gwFast = await Gateway.start(baseConfig(
@@ -327,21 +335,74 @@ test('max_parallel: 1 on a single deployment: the second request queues, then su
        assert.ok(h[1].start_ms - h[0].start_ms >= 900, 'never two in flight at once');
      });
 
-test('1,000 requests, one deployment always failing: every request succeeds', async () => {
-  let next = 0;
-  const failures = [];
-  const worker = async () => {
-    while (next < 1000) {
-      next += 1;
-      const r = await chat(gw.url, secret, {model: 'load', messages}, {timeoutMs: 10000});
-      if (r.status !== 200) failures.push(`${r.status} ${JSON.stringify(r.body)}`);
-    }
-  };
-  const t0 = Date.now();
-  await Promise.all(Array.from({length: 20}, worker));
-  assert.deepEqual(failures.slice(0, 5), [], `${failures.length} failed`);
-  assert.ok(Date.now() - t0 < 30000);
-  assert.equal((await hits('t11b')).length, 1000);
+test('1,000 requests, one of two deployments failing half its requests: every request succeeds',
+     async () => {
+       let next = 0;
+       const failures = [];
+       const worker = async () => {
+         while (next < 1000) {
+           next += 1;
+           const r = await chat(gw.url, secret, {model: 'load', messages}, {timeoutMs: 10000});
+           if (r.status !== 200) failures.push(`${r.status} ${JSON.stringify(r.body)}`);
+         }
+       };
+       const t0 = Date.now();
+       await Promise.all(Array.from({length: 20}, worker));
+       assert.deepEqual(failures.slice(0, 5), [], `${failures.length} failed`);
+       assert.ok(Date.now() - t0 < 30000);
+       const a = await hits('t11a');
+       const b = await hits('t11b');
+       assert.ok(a.some((r) => r.status === 500), 't11a failed some requests');
+       assert.ok(a.some((r) => r.status === 200), 't11a answered some requests');
+       const answered = [...a, ...b].filter((r) => r.status === 200).length;
+       assert.equal(answered, 1000, 'exactly one upstream answer per client request');
+     });
+
+test('hedging: a slow first deployment loses to a hedge on the second', async () => {
+  const r = await chat(gw.url, secret, {model: 'hedge', messages});
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.ok(r.ms < 1500, `the hedge answered before the slow one (took ${r.ms} ms)`);
+  assert.equal(r.headers.get('x-switchyard-provider'), 't12b');
+  assert.equal(r.headers.get('x-switchyard-hedged'), 'true');
+  assert.equal(attempts(r), 2);
+  const slow = await hits('t12a');
+  const fast = await hits('t12b');
+  assert.equal(slow.length, 1);
+  assert.equal(fast.length, 1);
+  assert.ok(fast[0].start_ms - slow[0].start_ms >= 150, 'the hedge started after hedge_after_ms');
+  // The loser was cancelled, not left running to its end.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const [loser] = await hits('t12a');
+  assert.equal(loser.cancelled, true, JSON.stringify(loser));
+  // The hedges counter moved.
+  const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+  assert.match(metrics, /switchyard_hedges_total\{model="hedge",deployment="t12b"\} 1/);
+});
+
+test('429 with x-ratelimit-reset-requests: the retry waits for the reset', async () => {
+  const r = await chat(gw.url, secret, {model: 'reset-hint', messages});
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(attempts(r), 2);
+  const h = await hits('t13');
+  assert.equal(h.length, 2);
+  const gap = h[1].start_ms - h[0].start_ms;
+  assert.ok(gap >= 750, `resent ${gap} ms later (reset 800ms)`);
+});
+
+test('a request queued at caps beyond queue.timeout gets 429 with Retry-After', async () => {
+  const [x, y] = await Promise.all([
+    chat(gw.url, secret, {model: 'cap-timeout', messages}),
+    (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return chat(gw.url, secret, {model: 'cap-timeout', messages});
+    })(),
+  ]);
+  assert.equal(x.status, 200, JSON.stringify(x.body));
+  assert.equal(y.status, 429, JSON.stringify(y.body));
+  assert.equal(y.body.error.code, 'deployments_at_capacity');
+  assert.ok(y.headers.get('retry-after'));
+  assert.ok(y.ms >= 250 && y.ms < 1400, `waited about queue.timeout: ${y.ms} ms`);
+  assert.equal((await hits('t14')).length, 1);
 });
 
 // The header names the kind of fallback that answered ("context_window",
