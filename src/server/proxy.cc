@@ -263,6 +263,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
   std::optional<routing::Admission> admission;  // the routed attempt in flight
   std::size_t direct_next = 0;
   std::string previous_provider;
+  const config::Deployment* previous_deployment = nullptr;
   std::string attempt_retry_after;
   bool failed_attempt = false;
   for (;;) {
@@ -325,13 +326,17 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
     encoded->headers.emplace_back("traceparent", trace.upstream_traceparent());
     if (!trace.tracestate.empty()) encoded->headers.emplace_back("tracestate", trace.tracestate);
     if (settlement.attempts() > 0) {
-      // Moving on from the previous deployment after a retryable failure.
+      // Another attempt after a retryable failure; a fallback when it goes
+      // to a different deployment.
       const std::string& from = previous_provider;
       worker.metrics().add(telemetry::Counter::kRetries,
                            {req.model(), from, last_error ? providers::to_string(last_error->cls) : "unknown"});
-      worker.metrics().add(telemetry::Counter::kFallbacks, {req.model(), from, dep.provider});
+      if (&dep != previous_deployment) {
+        worker.metrics().add(telemetry::Counter::kFallbacks, {req.model(), from, dep.provider});
+      }
     }
     previous_provider = dep.provider;
+    previous_deployment = &dep;
     settlement.count_attempt();
     settlement.set_attempt(ps.name, dep.model, prices_of(dep.price, dep.info));
 
@@ -342,7 +347,19 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       ~ClearInFlight() { p = nullptr; }
     } clear_in_flight{in_flight};
 
-    const auto attempt_start = std::chrono::steady_clock::now();
+    // Upstream time of this attempt: until its last byte, or until it ends.
+    struct UpstreamTimer {
+      Settlement& settlement;
+      std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+      bool running = true;
+      void stop() {
+        if (!running) return;
+        running = false;
+        settlement.add_upstream_time(std::chrono::steady_clock::now() - start);
+      }
+      ~UpstreamTimer() { stop(); }
+    } upstream_timer{settlement};
+    const auto attempt_start = upstream_timer.start;
     auto head = co_await ex.start(*encoded);
     if (watch.disconnected()) {
       settlement.set_status(499);
@@ -386,6 +403,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
 
     if (!req.stream()) {
       auto answer = co_await ex.read_all(cfg->upstream.max_response_bytes);
+      upstream_timer.stop();
       if (watch.disconnected()) {
         settlement.set_status(499);
         settlement.set_error_class("client_closed");
@@ -502,6 +520,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       }
       if (stream_error || at_end) break;
     }
+    upstream_timer.stop();
     if (!stream_error) {
       ex.finish();
       settlement.set_usage(tx->usage());
