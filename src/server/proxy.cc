@@ -278,16 +278,21 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
   std::string retry_after;  // of the last failed answer, passed on with the final error
   std::size_t direct_next = 0;
   std::string previous_provider;
+  const config::Deployment* previous_deployment = nullptr;
 
-  // Counts a send and records it as a retry / fallback after a failure.
+  // Counts a send and records it as a retry after a failure; a fallback when
+  // it goes to a different deployment.
   auto note_send = [&](const Leg& leg) {
     if (settlement.attempts() > 0 && last_error) {
       worker.metrics().add(telemetry::Counter::kRetries,
                            {req.model(), previous_provider, providers::to_string(last_error->cls)});
-      worker.metrics().add(telemetry::Counter::kFallbacks,
-                           {req.model(), previous_provider, leg.provider->name});
+      if (leg.deployment != previous_deployment) {
+        worker.metrics().add(telemetry::Counter::kFallbacks,
+                             {req.model(), previous_provider, leg.provider->name});
+      }
     }
     previous_provider = leg.provider->name;
+    previous_deployment = leg.deployment;
     settlement.count_attempt();
     settlement.set_attempt(leg.provider->name, leg.deployment->model,
                            prices_of(leg.deployment->price, leg.deployment->info));
@@ -380,6 +385,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
         break;
       }
       // This leg failed before answering.
+      settlement.add_upstream_time(done->ttfb);
       routing::RetryHints hints;
       if (!head) {
         spdlog::debug("request {}: provider {} failed: {}", out.request_id(), done->provider->name,
@@ -422,6 +428,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       const std::vector<std::pair<std::string, std::string>> headers =
           route_headers(*winner, settlement.attempts(), race.legs().size() > 1, last_error);
       RelayResult result = co_await relay_answer(relay, *winner, headers);
+      settlement.add_upstream_time(result.upstream_done - winner->started);
       switch (result.outcome) {
         case RelayOutcome::kAnswered:
           if (run && winner->admission) {

@@ -33,6 +33,7 @@ RelayResult client_gone(Settlement& settlement) {
 asio::awaitable<RelayResult> relay_whole(RelayContext& ctx, Leg& leg, const Headers& headers) {
   upstream::Exchange& ex = *leg.exchange;
   auto answer = co_await ex.read_all(ctx.max_response_bytes);
+  const auto upstream_done = std::chrono::steady_clock::now();
   if (ctx.watch.disconnected()) co_return client_gone(ctx.settlement);
   if (!answer) co_return RelayResult{RelayOutcome::kRetryable, transport_error(answer.error()), -1};
   ex.finish();
@@ -47,12 +48,12 @@ asio::awaitable<RelayResult> relay_whole(RelayContext& ctx, Leg& leg, const Head
     ctx.settlement.set_error_class("server_error");
     Response r = ctx.format.error(shaped.error());
     co_await ctx.out.send(r);
-    co_return RelayResult{RelayOutcome::kAnswered, std::nullopt, tokens};
+    co_return RelayResult{RelayOutcome::kAnswered, std::nullopt, tokens, upstream_done};
   }
   ctx.settlement.set_status(200);
   Response r{200, "application/json", std::move(*shaped), {}};
   co_await ctx.out.send(r);
-  co_return RelayResult{RelayOutcome::kAnswered, std::nullopt, tokens};
+  co_return RelayResult{RelayOutcome::kAnswered, std::nullopt, tokens, upstream_done};
 }
 
 asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Headers& headers) {
@@ -62,6 +63,7 @@ asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Hea
   bool began = false;
   int64_t events = 0;
   std::optional<UpstreamError> failure;
+  auto upstream_done = std::chrono::steady_clock::now();
   auto record_partial_usage = [&] {
     api::Usage u = tx->usage();
     if (!u.known) {
@@ -77,6 +79,7 @@ asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Hea
   };
   for (;;) {
     auto piece = co_await ex.read_some();
+    upstream_done = std::chrono::steady_clock::now();
     if (ctx.watch.disconnected()) {
       record_partial_usage();
       co_return client_gone(ctx.settlement);
@@ -133,7 +136,7 @@ asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Hea
     }
     co_await ctx.out.end_stream();
     co_return RelayResult{RelayOutcome::kAnswered, std::nullopt,
-                          tx->usage().known ? tx->usage().total() : -1};
+                          tx->usage().known ? tx->usage().total() : -1, upstream_done};
   }
   ex.abort();
   if (!began && !chunk.empty()) {
@@ -142,7 +145,7 @@ asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Hea
     add_headers(ctx.out, headers);
     began = co_await ctx.out.begin_stream(200);
   }
-  if (!began) co_return RelayResult{RelayOutcome::kRetryable, std::move(failure), -1};
+  if (!began) co_return RelayResult{RelayOutcome::kRetryable, std::move(failure), -1, upstream_done};
   record_partial_usage();
   ctx.settlement.set_status(200);
   ctx.settlement.set_error_class(providers::to_string(failure->cls));
@@ -150,7 +153,7 @@ asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Hea
   co_await ctx.out.write_chunk(chunk);
   co_await ctx.out.end_stream();
   ctx.out.set_keep_alive(false);  // close the connection after a broken stream
-  co_return RelayResult{RelayOutcome::kBrokenStream, std::move(failure), -1};
+  co_return RelayResult{RelayOutcome::kBrokenStream, std::move(failure), -1, upstream_done};
 }
 
 }  // namespace

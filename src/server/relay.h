@@ -15,6 +15,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,6 +47,8 @@ struct RelayResult {
   RelayOutcome outcome = RelayOutcome::kAnswered;
   std::optional<providers::UpstreamError> error;  // kRetryable, kBrokenStream
   int64_t actual_tokens = -1;                     // prompt + completion when reported
+  // When the upstream's last byte was read (or the relay ended).
+  std::chrono::steady_clock::time_point upstream_done = std::chrono::steady_clock::now();
 };
 
 // `leg` has a 2xx head. Headers are (name, value) pairs.

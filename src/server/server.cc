@@ -6,6 +6,8 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
+#include <map>
+#include <string_view>
 
 #include "server/services.h"
 #include "server/worker.h"
@@ -13,6 +15,40 @@
 namespace sy::server {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// The circuit-breaker state gauge's value: 0 closed, 1 half-open, 2 open.
+double breaker_gauge_value(routing::BreakerState s) {
+  switch (s) {
+    case routing::BreakerState::kClosed:
+      return 0;
+    case routing::BreakerState::kHalfOpen:
+      return 1;
+    case routing::BreakerState::kOpen:
+      return 2;
+  }
+  return 0;
+}
+
+// Publishes every deployment's breaker state under its deployment label (the
+// provider key, as in the request metrics). A provider serving several
+// groups shows its worst breaker.
+void publish_breaker_states(const routing::RoutingTable& table, telemetry::Registry& r) {
+  std::map<std::string_view, double> worst;
+  for (const routing::GroupRuntime& g : table.groups()) {
+    for (const routing::DeploymentRuntime& d : g.deployments) {
+      double v = d.health ? breaker_gauge_value(d.health->breaker().state()) : 0;
+      auto [it, inserted] = worst.emplace(d.provider, v);
+      if (!inserted && v > it->second) it->second = v;
+    }
+  }
+  for (const auto& [deployment, v] : worst) {
+    r.set_global(telemetry::GlobalGauge::kCircuitBreakerState, {deployment}, v);
+  }
+}
+
+}  // namespace
 
 SharedState::SharedState(config::ConfigPtr c)
     : config(std::move(c)), tls(asio::ssl::context::tls_client) {
@@ -53,6 +89,7 @@ void Server::start() {
       r.set_global_total(telemetry::Counter::kAccessLogDropped, {},
                          static_cast<double>(shared_.access_log->dropped()));
     }
+    if (shared_.routing) publish_breaker_states(*shared_.routing, r);
   });
   asio::ip::tcp::endpoint ep(asio::ip::make_address(cfg.listen.host), cfg.listen.port);
   for (int i = 0; i < n; ++i) {

@@ -51,6 +51,9 @@ void Settlement::record_telemetry(double cost_usd) const {
   s.cost_usd = cost_usd;
   s.latency_ms = static_cast<double>(elapsed_ms());
   s.ttft_ms = static_cast<double>(row_.ttft_ms);
+  if (has_upstream_time_) {
+    s.upstream_ms = std::chrono::duration<double, std::milli>(upstream_time_).count();
+  }
   s.attempts = row_.attempts;
   s.trace_id = trace_id_;
   if (observers_.metrics != nullptr) {

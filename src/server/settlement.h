@@ -53,6 +53,12 @@ class Settlement {
   void set_trace_id(std::string id) { trace_id_ = std::move(id); }
   void set_status(int status) { row_.status = status; }
   void set_error_class(std::string_view c) { row_.error_class = std::string(c); }
+  // Adds the duration of one upstream exchange (request sent → last byte
+  // received); the sum is the request's upstream time in metrics and logs.
+  void add_upstream_time(std::chrono::steady_clock::duration d) {
+    upstream_time_ += d;
+    has_upstream_time_ = true;
+  }
   void first_byte() {
     if (row_.ttft_ms < 0) row_.ttft_ms = elapsed_ms();
   }
@@ -74,6 +80,8 @@ class Settlement {
   bool stream_ = false;
   std::string trace_id_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration upstream_time_{};
+  bool has_upstream_time_ = false;
   store::LedgerRow row_;
   std::optional<governance::Ticket> ticket_;
   governance::Prices prices_;
