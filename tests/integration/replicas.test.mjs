@@ -587,11 +587,14 @@ describe('Redis unreachable', () => {
         assert.equal(admitted('after'), 4, 'only what the partition left');
         let left;
         await waitUntil(async () => {
-          left = Number(await pg.scalar(
-              `SELECT credits_micros FROM keys WHERE id = '${k.id}'`, 'redis_faults'));
-          const rows = Number(await pg.scalar(
-              `SELECT count(*) FROM ledger WHERE key_id = '${k.id}'`, 'redis_faults'));
-          return rows === results.length;
+          // One statement: the balance and the rows from the same snapshot
+          // (a flush commits both together).
+          const [[credits, rows]] = await pg.query(
+              `SELECT credits_micros, (SELECT count(*) FROM ledger WHERE key_id = '${k.id}') ` +
+                  `FROM keys WHERE id = '${k.id}'`,
+              'redis_faults');
+          left = Number(credits);
+          return Number(rows) === results.length;
         }, 5000, 'every row in the ledger');
         assert.equal(left, 0, 'exactly the credits were spent, never more');
         assert.equal(usdToMicros((await adminClosed.getKey(k.id)).credits_usd), 0);
