@@ -86,6 +86,9 @@ struct Config {
   std::string counters = "memory";    // memory or redis://host:port/db
   bool counters_fail_closed = false;  // on_counter_failure: closed → 503 while Redis is away
   int replicas = 1;                   // replicas sharing Redis; the local share when it is away
+  // [15 min] a Redis reservation not settled within this time (its replica
+  // died) returns to the balance. Longer than upstream.total_timeout.
+  Millis reservation_ttl{15 * 60'000};
   std::string ledger_spool = "switchyard-ledger.spool";  // rows kept while PostgreSQL is away
 
   const ModelGroup* find_model(std::string_view name) const;

@@ -396,7 +396,8 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
   if (!r.expect_map(root, "", {"listen", "workers", "log_level", "limits", "upstream", "shutdown",
                                "providers", "models", "unsupported_params", "admin_key",
                                "require_keys", "store", "ledger", "counters",
-                               "on_counter_failure", "replicas", "access_log", "routing"})) {
+                               "on_counter_failure", "replicas", "reservation_ttl", "access_log",
+                               "routing"})) {
     return unexpected(r.errors().front());
   }
   if (YAML::Node n = root["listen"]) read_listen(r, n, cfg.listen);
@@ -477,6 +478,26 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
     }
   }
   maybe(root, "replicas", cfg.replicas, [&](auto& v) { return r.integer(v, "replicas", 1, 10'000); });
+  maybe(root, "reservation_ttl", cfg.reservation_ttl,
+        [&](auto& v) { return r.duration(v, "reservation_ttl"); });
+  {
+    // A reservation must outlive the longest request, or its settle finds
+    // nothing to settle and the charge never reaches the shared balance.
+    // Checked with Redis counters (the only ones that expire reservations)
+    // or when the key is set.
+    constexpr Millis kMaxTtl{7LL * 24 * 3600 * 1000};
+    const YAML::Node n = root["reservation_ttl"];
+    const YAML::Node where = n ? n : root;
+    if (n && (cfg.reservation_ttl < Millis{1000} || cfg.reservation_ttl > kMaxTtl)) {
+      r.error(n, "reservation_ttl", "must be between 1s and 7 days");
+    } else if ((n || cfg.counters.rfind("redis://", 0) == 0) &&
+               cfg.reservation_ttl <= cfg.upstream.total_timeout) {
+      r.error(where, "reservation_ttl",
+              fmt::format("must be longer than upstream.total_timeout ({} ms): a reservation "
+                          "must outlive the longest request (default 15m)",
+                          cfg.upstream.total_timeout.count()));
+    }
+  }
   if (YAML::Node n = root["providers"]) {
     if (!n.IsMap()) {
       r.error(n, "providers", "expected a mapping of provider names to settings");

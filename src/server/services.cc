@@ -102,6 +102,7 @@ Expected<std::unique_ptr<Services>, std::string> open_services(const config::Con
     opts.on_failure = cfg.counters_fail_closed ? store::redis::FailureMode::kClosed
                                                : store::redis::FailureMode::kOpen;
     opts.replicas = cfg.replicas;
+    opts.reservation_ttl = cfg.reservation_ttl;
     s->redis = std::make_unique<store::redis::RedisCounters>(opts);
     s->redis_blocking = std::make_unique<store::redis::BlockingRedisCounters>(*s->redis);
     s->counters = s->redis_blocking.get();

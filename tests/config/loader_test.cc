@@ -254,6 +254,28 @@ TEST(ConfigErrors, BadDurationAndSizeUnits) {
               HasSubstr("upstream.max_response_bytes: expected a size"));
 }
 
+TEST(Counters, ReservationTtlDefaultSetAndValidated) {
+  auto defaults = load_from_string("counters: redis://127.0.0.1:6379/0\n", "t.yaml");
+  ASSERT_TRUE(defaults) << defaults.error();
+  EXPECT_EQ(defaults->reservation_ttl, std::chrono::minutes(15));
+  auto set = load_from_string(
+      "counters: redis://127.0.0.1:6379/0\nreservation_ttl: 3s\nupstream:\n  total_timeout: 2s\n",
+      "t.yaml");
+  ASSERT_TRUE(set) << set.error();
+  EXPECT_EQ(set->reservation_ttl, std::chrono::seconds(3));
+  EXPECT_THAT(error_of("reservation_ttl: 30s\n"),
+              HasSubstr("t.yaml:1:18: reservation_ttl: must be longer than upstream.total_timeout "
+                        "(600000 ms)"));
+  EXPECT_THAT(error_of("reservation_ttl: 500ms\n"),
+              HasSubstr("reservation_ttl: must be between 1s and 7 days"));
+  EXPECT_THAT(error_of("reservation_ttl: soon\n"), HasSubstr("reservation_ttl: expected a duration"));
+  // Redis counters with a total timeout beyond the default TTL need a TTL.
+  EXPECT_THAT(error_of("counters: redis://h:6379/0\nupstream:\n  total_timeout: 20m\n"),
+              HasSubstr("reservation_ttl: must be longer than upstream.total_timeout"));
+  EXPECT_TRUE(load_from_string("upstream:\n  total_timeout: 20m\n", "t.yaml"))
+      << "memory counters never expire reservations";
+}
+
 TEST(ConfigErrors, HugeDurationsAndSizesDoNotOverflow) {
   EXPECT_THAT(error_of("limits:\n  header_timeout: 9223372036854775807m\n"),
               HasSubstr("limits.header_timeout:"));

@@ -13,6 +13,15 @@ using SteadyClock = std::chrono::steady_clock;
 
 // Batches taken per pipeline round; bounds the bytes buffered per round.
 constexpr size_t kMaxJobsPerRound = 512;
+// How often the offset between Redis's clock and ours is measured again.
+constexpr auto kClockRefresh = std::chrono::seconds(10);
+// Taken off every reply deadline: clock drift between two measurements.
+constexpr int64_t kDeadlineSafetyUs = 1000;
+
+int64_t steady_us(SteadyClock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
 
 StoreError unavailable(std::string message) {
   return {StoreError::Code::kUnavailable, std::move(message)};
@@ -45,6 +54,19 @@ bool append_command(redisContext *c, const Command &cmd) {
   }
   return redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(),
                                 lens.data()) == REDIS_OK;
+}
+
+// Runs one command on a blocking context; false on I/O error (the context is
+// then unusable).
+bool run_one(redisContext *c, const Command &cmd, RedisReply &out) {
+  if (!append_command(c, cmd))
+    return false;
+  void *raw = nullptr;
+  if (redisGetReply(c, &raw) != REDIS_OK)
+    return false;
+  out = convert_reply(static_cast<redisReply *>(raw));
+  freeReplyObject(raw);
+  return true;
 }
 
 } // namespace
@@ -222,6 +244,10 @@ bool RedisClient::ensure_connected(std::string &error) {
     return false;
   }
   ctx_ = connect_context(*endpoint_, options_, error);
+  if (ctx_ != nullptr && !prepare_connection(error)) {
+    redisFree(ctx_);
+    ctx_ = nullptr;
+  }
   if (ctx_ == nullptr) {
     backoff_ = backoff_.count() == 0
                    ? options_.backoff_initial
@@ -233,6 +259,63 @@ bool RedisClient::ensure_connected(std::string &error) {
   backoff_ = std::chrono::milliseconds(0);
   connected_.store(true, std::memory_order_relaxed);
   return true;
+}
+
+bool RedisClient::prepare_connection(std::string &error) {
+  std::vector<std::string> bodies;
+  {
+    std::lock_guard lock(scripts_mutex_);
+    for (const auto &[sha, body] : scripts_)
+      bodies.push_back(body);
+  }
+  for (const auto &body : bodies) {
+    RedisReply reply;
+    if (!run_one(ctx_, {"SCRIPT", "LOAD", body}, reply) || reply.is_error()) {
+      error = fmt::format("redis: SCRIPT LOAD failed: {}",
+                          reply.is_error() ? reply.str : "I/O error");
+      return false;
+    }
+  }
+  return measure_clock(error);
+}
+
+bool RedisClient::measure_clock(std::string &error) {
+  RedisReply reply;
+  if (!run_one(ctx_, {"TIME"}, reply) || reply.type != RedisReply::Type::kArray ||
+      reply.elements.size() != 2 || reply.elements[0].type != RedisReply::Type::kString ||
+      reply.elements[1].type != RedisReply::Type::kString) {
+    error = "redis: TIME failed";
+    return false;
+  }
+  const auto received = SteadyClock::now();
+  const int64_t redis_us = std::strtoll(reply.elements[0].str.c_str(), nullptr, 10) * 1'000'000 +
+                           std::strtoll(reply.elements[1].str.c_str(), nullptr, 10);
+  // Redis read its clock before we received the reply: redis_us - received
+  // is the smallest offset consistent with the measurement.
+  clock_offset_us_ = redis_us - steady_us(received);
+  clock_measured_at_ = received;
+  return true;
+}
+
+void RedisClient::stamp_deadlines(std::vector<Job> &jobs) const {
+  // Every read or write of this round starts now or later and gives up only
+  // after command_timeout without progress.
+  const int64_t deadline =
+      steady_us(SteadyClock::now()) + clock_offset_us_ +
+      std::chrono::duration_cast<std::chrono::microseconds>(options_.command_timeout).count() -
+      kDeadlineSafetyUs;
+  std::string stamp;
+  for (auto &job : jobs) {
+    for (auto &cmd : job.commands) {
+      for (auto &arg : cmd) {
+        if (arg == kReplyDeadlineArg) {
+          if (stamp.empty())
+            stamp = std::to_string(deadline);
+          arg = stamp;
+        }
+      }
+    }
+  }
 }
 
 void RedisClient::run() {
@@ -254,11 +337,19 @@ void RedisClient::run() {
 
 void RedisClient::execute(std::vector<Job> &jobs) {
   std::string error;
+  if (ctx_ != nullptr && SteadyClock::now() - clock_measured_at_ > kClockRefresh &&
+      !measure_clock(error)) {
+    drop_connection();  // this round fails now; the next one reconnects
+    for (auto &job : jobs)
+      job.done(unexpected(unavailable(error)));
+    return;
+  }
   if (!ensure_connected(error)) {
     for (auto &job : jobs)
       job.done(unexpected(unavailable(error)));
     return;
   }
+  stamp_deadlines(jobs);
   // Phase 1: write every command of every job as one pipeline.
   bool io_ok = true;
   for (const auto &job : jobs) {

@@ -14,8 +14,20 @@
 // within queue wait + connect_timeout + command_timeout. While disconnected,
 // reconnects back off (backoff_initial doubling to backoff_max) and batches
 // fail immediately in between. submit() refuses when queue_capacity batches
-// are waiting. EVALSHA replies of NOSCRIPT (Redis restarted or flushed its
-// script cache) are retried transparently with EVAL.
+// are waiting. Every registered script is loaded (SCRIPT LOAD) on each new
+// connection, before any job runs on it, so EVALSHA finds it even right after
+// a Redis restart and pipelined scripts keep their order. A NOSCRIPT reply
+// (SCRIPT FLUSH on a live connection) is still retried with EVAL.
+//
+// Reply deadline: an argument equal to kReplyDeadlineArg is replaced, when
+// its batch is written, by the time on REDIS's clock (microseconds, as from
+// TIME) before which this client is certain to still be waiting for the
+// reply. A script comparing it with TIME can refuse to act once the client
+// may have given up (timed out), so a command Redis runs late (it was hung)
+// takes no effect nobody will hear about. The offset between Redis's clock
+// and this host's steady clock is measured with TIME at connect and every
+// 10 s; the lower bound of the measurement is used, so the deadline errs
+// early by at most the round-trip time.
 // Thread-safe. Callbacks run on the client's thread: keep them short (post).
 #pragma once
 
@@ -68,6 +80,9 @@ struct RedisReply {
 };
 
 using Command = std::vector<std::string>;
+
+// Placeholder argument; see "Reply deadline" above.
+inline constexpr std::string_view kReplyDeadlineArg = "\x01sy:reply-deadline-us";
 using Replies = std::vector<RedisReply>; // one per command, in order
 using ReplyCallback = std::function<void(Expected<Replies, StoreError>)>;
 
@@ -102,6 +117,10 @@ private:
   };
   void run();
   bool ensure_connected(std::string &error);
+  // Loads the scripts and measures the clock offset on a fresh connection.
+  bool prepare_connection(std::string &error);
+  bool measure_clock(std::string &error);
+  void stamp_deadlines(std::vector<Job> &jobs) const;
   void execute(std::vector<Job> &jobs);
   void drop_connection();
 
@@ -120,6 +139,9 @@ private:
   redisContext *ctx_ = nullptr;
   std::chrono::steady_clock::time_point next_connect_{};
   std::chrono::milliseconds backoff_{0};
+  // Redis TIME (µs) minus this host's steady clock (µs), lower bound.
+  int64_t clock_offset_us_ = 0;
+  std::chrono::steady_clock::time_point clock_measured_at_{};
 
   std::atomic<bool> connected_{false};
   std::thread thread_;

@@ -8,13 +8,26 @@
 // Reservations expire after `reservation_ttl`; an expired one (its replica
 // crashed) returns to the balance at the key's next admission.
 //
+// Late admissions: the admit script gets the client's reply deadline
+// (RedisClient's kReplyDeadlineArg) and refuses, changing nothing, when Redis
+// runs it after that instant. So an admission this replica already gave up on
+// (and answered with the fallback or a 503) never takes effect when a hung
+// Redis resumes: no reservation is left holding the balance until it expires.
+//
 // Redis unreachable (every call still completes within the client's bounded
 // timeouts): on_failure kOpen admits through a local MemoryCounters enforcing
 // this replica's share (rpm, tpm, max_parallel, remaining budget and credits
-// divided by `replicas`); reservations made there settle there. kClosed
-// refuses every admission with kUnavailableOutcome (see below). Settles and
-// releases of Redis reservations that fail are dropped: the reservation then
-// expires, and the ledger (PostgreSQL) keeps the durable charge.
+// divided by `replicas`); reservations made there settle there, and each
+// settled charge goes to a SpendJournal. The journal is replayed into Redis
+// with an idempotent script (keyed by a per-replica unique id) as soon as
+// Redis answers: before this replica's next admission of the same key (in
+// the same pipeline), and by a background reconciler every
+// `reconcile_interval` for all keys. When the journal is full the fallback
+// refuses like kClosed. A key's local balance is forgotten when Redis admits
+// it again, so the next outage starts from the key table's current balance.
+// kClosed refuses every admission with kUnavailableOutcome (see below).
+// Settles and releases of Redis reservations that fail are journaled too and
+// retried (the finish script is idempotent).
 //
 // Thread-safe. Callbacks of the *_async methods run on the client's thread.
 #pragma once
@@ -22,13 +35,19 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
 
 #include "store/async_counters.h"
 #include "store/memory_counters.h"
 #include "store/redis/client.h"
+#include "store/redis/journal.h"
 
 namespace sy::store::redis {
 
@@ -46,8 +65,14 @@ struct RedisCountersOptions {
   // Default: 1. REQUIRES: >= 1.
   int replicas = 1;
   // A reservation not settled within this time is returned to the balance.
-  // Must exceed the longest request (streams). Default: 15 min.
+  // Must exceed the longest request (streams). YAML `reservation_ttl`.
+  // Default: 15 min.
   std::chrono::milliseconds reservation_ttl{15 * 60 * 1000};
+  // Charges owed to Redis after an outage (see SpendJournal). Default: 100000
+  // (about 10 MB). REQUIRES: >= 1.
+  size_t journal_capacity = 100'000;
+  // How often the background reconciler replays the journal. Default: 100 ms.
+  std::chrono::milliseconds reconcile_interval{100};
   // Key prefix, so several gateways can share one Redis. Default: "sy:".
   std::string prefix = "sy:";
 };
@@ -81,29 +106,62 @@ public:
   uint64_t redis_failures() const { return failures_.load(); }
   uint64_t refused_unavailable() const { return refused_.load(); }
   uint64_t local_admissions() const { return local_admissions_.load(); }
+  // Admissions Redis refused because it ran them after the reply deadline.
+  uint64_t late_admissions() const { return late_.load(); }
+  // Charges and finishes not yet confirmed by Redis.
+  size_t journal_size() const { return journal_.size(); }
   bool redis_connected() const { return client_.connected(); }
   static bool is_redis_reservation(uint64_t id) { return (id >> 63) != 0; }
 
 private:
   struct Keys {
-    std::string bal, rl, res, held;
+    std::string bal, rl, res, held, rec;
+  };
+  // Reconcile commands for journal entries of one key, and the ids each
+  // command carries (confirmed together when it succeeds).
+  struct Replay {
+    std::vector<Command> commands;
+    std::vector<std::vector<std::string>> ids;
+    std::vector<std::string> key_ids;
   };
   Keys keys_for(std::string_view key_id) const;
   uint64_t next_reservation_id();
   Admission on_redis_failure(const AdmitRequest &request);
   AdmitRequest local_share(const AdmitRequest &request) const;
+  Command finish_command(const Reservation &reservation,
+                         const Settlement *settlement) const;
+  void add_replay(Replay &replay, const std::vector<JournalEntry> &entries,
+                  bool debits_only) const;
+  void confirm_replay(const Replay &replay, const Replies &replies,
+                      size_t first);
+  void redis_answered(const std::string &key_id);
+  void reconcile_loop();
 
   const RedisCountersOptions options_;
   RedisClient client_;
   std::string admit_sha_;
   std::string finish_sha_;
   std::string credits_sha_;
+  std::string reconcile_sha_;
   MemoryCounters local_; // open-mode fallback
+  SpendJournal journal_; // what local_ and failed finishes owe Redis
+  std::string journal_prefix_; // unique per instance: "<random hex>:"
   uint64_t instance_bits_;
   std::atomic<uint32_t> counter_{0};
   std::atomic<uint64_t> failures_{0};
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> local_admissions_{0};
+  std::atomic<uint64_t> late_{0};
+
+  // Keys whose local balance was seeded during an outage.
+  std::mutex fallback_mutex_;
+  std::unordered_set<std::string> fallback_keys_; // GUARDED_BY(fallback_mutex_)
+  std::atomic<bool> any_fallback_keys_{false};
+
+  std::mutex reconcile_mutex_;
+  std::condition_variable reconcile_wake_;
+  bool stopping_ = false; // GUARDED_BY(reconcile_mutex_)
+  std::thread reconciler_; // last: starts after everything above exists
 };
 
 // The synchronous Counters interface over RedisCounters, for KeyService

@@ -4,6 +4,12 @@ namespace sy::store::redis {
 
 const char *const kAdmitScript = R"lua(
 local bal, rl, res, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+-- Too late: the caller may have timed out and answered without us. Change
+-- nothing, so a reservation nobody knows about cannot hold the balance.
+local t = redis.call('TIME')
+if tonumber(t[1]) * 1000000 + tonumber(t[2]) >= tonumber(ARGV[16]) then
+  return {-1, 0, 0, 0, 0, 0, 0, 0}
+end
 local now = tonumber(ARGV[1])
 local rpm, tpm, maxp = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local budget = tonumber(ARGV[5])
@@ -137,6 +143,37 @@ if tpm > 0 then
   end
 end
 return 1
+)lua";
+
+const char *const kReconcileScript = R"lua(
+local bal, rec = KEYS[1], KEYS[2]
+local now, keep = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', rec, '-inf', now)
+local seeded = redis.call('HEXISTS', bal, 'seeded') == 1
+local applied = 0
+for i = 3, #ARGV, 3 do
+  local id, cost, at = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+  if not redis.call('ZSCORE', rec, id) then
+    -- Unseeded: the next admission seeds from the durable store, whose
+    -- ledger already holds this charge.
+    if seeded then
+      local next_start = tonumber(redis.call('HGET', bal, 'next_start') or '0')
+      if next_start > 0 and at >= next_start then
+        redis.call('HSET', bal, 'period_start', next_start, 'spent', 0, 'next_start', 0)
+      end
+      if at >= tonumber(redis.call('HGET', bal, 'period_start') or '0') then
+        redis.call('HINCRBY', bal, 'spent', cost)
+      end
+      if redis.call('HEXISTS', bal, 'credits') == 1 then
+        redis.call('HINCRBY', bal, 'credits', 0 - cost)
+      end
+    end
+    redis.call('ZADD', rec, now + keep, id)
+    applied = applied + 1
+  end
+end
+redis.call('PEXPIRE', rec, keep)
+return applied
 )lua";
 
 const char *const kAddCreditsScript = R"lua(

@@ -15,6 +15,8 @@
 //   sy:{k}:rl    hash: rl/rt (requests level/time), tl/tt (tokens), tpm
 //   sy:{k}:res   sorted set: reservation id scored by expiry (ms)
 //   sy:{k}:held  hash: reservation id → "cost tokens"
+//   sy:{k}:rec   sorted set: ids of reconciled fallback debits, scored by
+//                when they may be forgotten (ms)
 // Reservations past their expiry (a replica crashed before settling) are
 // swept back into the balance by the admit script.
 #pragma once
@@ -23,14 +25,23 @@ namespace sy::store::redis {
 
 // KEYS bal rl res held. ARGV: now rpm tpm max_parallel budget(-1 none)
 // period cur_period_start next_period_start seed_start seed_spent
-// seed_credits(-1 none) tokens cost id expires_at.
+// seed_credits(-1 none) tokens cost id expires_at deadline_us.
 // Returns {outcome, req_limit, req_remaining, req_reset, tok_limit,
-// tok_remaining, tok_reset, retry_after_ms}; outcome as Admission::Outcome.
+// tok_remaining, tok_reset, retry_after_ms}; outcome as Admission::Outcome,
+// or -1 (nothing changed) when Redis's TIME is at or past deadline_us.
 extern const char *const kAdmitScript;
 
 // KEYS bal rl res held. ARGV: id settle(1)/release(0) actual_cost
 // actual_tokens now. Returns 1 when this call finished the reservation.
 extern const char *const kFinishScript;
+
+// Applies charges settled by the local fallback while Redis was unreachable.
+// KEYS bal rec. ARGV: now keep_ms, then per charge: id cost at_ms. A charge
+// whose id is in `rec` is skipped (idempotent: a replay whose reply was lost
+// can be sent again); applied ids stay there keep_ms. Each applies like a
+// settle at at_ms (spent when in the current period, credits always); on an
+// unseeded balance nothing is applied. Returns how many were applied.
+extern const char *const kReconcileScript;
 
 // KEYS bal. ARGV: amount seed_start seed_spent seed_credits.
 extern const char *const kAddCreditsScript;

@@ -13,6 +13,7 @@
 #include "../postgres/private_servers.h"
 #include "store/redis/counters.h"
 #include "store/redis/notices.h"
+#include "store/redis/scripts.h"
 
 namespace sy::store::redis {
 namespace {
@@ -319,6 +320,252 @@ TEST_F(RedisTest, HungRedisTimesOutInsteadOfHanging) {
   for (const auto &a : outcomes)
     EXPECT_EQ(a.outcome, kUnavailableOutcome);
   server_.resume();
+}
+
+// Runs `commands` on a fresh connection of its own (as an operator would with
+// redis-cli); returns the replies, empty on failure.
+Replies redis_cli(const PrivateRedis &server, const std::vector<Command> &commands,
+                  const std::string &password = "") {
+  RedisEndpoint e;
+  e.port = server.port();
+  e.password = password;
+  RedisOptions o;
+  o.connect_timeout = std::chrono::milliseconds(1000);
+  o.command_timeout = std::chrono::milliseconds(1000);
+  std::string error;
+  redisContext *c = connect_context(e, o, error);
+  if (c == nullptr)
+    return {};
+  Replies out;
+  for (const auto &cmd : commands) {
+    std::vector<const char *> argv;
+    std::vector<size_t> lens;
+    for (const auto &a : cmd) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto *r = static_cast<redisReply *>(redisCommandArgv(
+        c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    if (r == nullptr)
+      break;
+    out.push_back(convert_reply(r));
+    freeReplyObject(r);
+  }
+  redisFree(c);
+  return out;
+}
+
+// A network partition that keeps Redis's data: every client is disconnected
+// and cannot authenticate again until heal().
+constexpr const char *kPartitionPassword = "partitioned-for-the-test";
+void partition(const PrivateRedis &server) {
+  ASSERT_EQ(redis_cli(server, {{"CONFIG", "SET", "requirepass", kPartitionPassword},
+                               {"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}})
+                .size(),
+            2u);
+}
+void heal(const PrivateRedis &server) {
+  ASSERT_EQ(redis_cli(server, {{"CONFIG", "SET", "requirepass", ""}}, kPartitionPassword).size(),
+            1u);
+}
+
+template <class Pred> bool eventually(Pred pred, std::chrono::milliseconds limit) {
+  const auto until = Clock::now() + limit;
+  while (!pred()) {
+    if (Clock::now() > until)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+constexpr Micros kCost = 1000;
+
+AdmitRequest priced(std::string key, Micros credits_in_key_table) {
+  AdmitRequest r = request(std::move(key));
+  r.seed.credits = credits_in_key_table;
+  r.worst_case_cost = kCost;
+  return r;
+}
+
+// Admits `n` requests and settles each admitted one at kCost; returns how
+// many were admitted and checks they all came from `expect_redis`.
+int admit_and_settle(BlockingRedisCounters &c, const AdmitRequest &r, int n, bool expect_redis) {
+  int admitted = 0;
+  for (int i = 0; i < n; ++i) {
+    const Admission a = c.admit(r);
+    if (a.outcome != Outcome::kAdmitted)
+      continue;
+    ++admitted;
+    EXPECT_EQ(RedisCounters::is_redis_reservation(a.reservation.id), expect_redis);
+    EXPECT_TRUE(c.settle(a.reservation, {kCost, 10, r.now_ms}));
+  }
+  return admitted;
+}
+
+// Waits until `c` admits through Redis again (its connection is back).
+bool reconnected(BlockingRedisCounters &c) {
+  return eventually(
+      [&] {
+        const Admission a = c.admit(request("key_probe"));
+        c.release(a.reservation);
+        return RedisCounters::is_redis_reservation(a.reservation.id);
+      },
+      std::chrono::milliseconds(5000));
+}
+
+TEST_F(RedisTest, FallbackSpendIsReconciledBeforeTheKeysNextAdmission) {
+  RedisCountersOptions o = options(FailureMode::kOpen);
+  o.reconcile_interval = std::chrono::hours(1); // only the admit pipeline replays
+  RedisCounters async(o);
+  BlockingRedisCounters c(async);
+  // Credits for 10; 2 spent through Redis.
+  EXPECT_EQ(admit_and_settle(c, priced("key_part", 10 * kCost), 2, true), 2);
+  partition(server_);
+  // The key table now says 8 are left: this replica's share is 4.
+  EXPECT_EQ(admit_and_settle(c, priced("key_part", 8 * kCost), 8, false), 4);
+  EXPECT_EQ(async.journal_size(), 4u);
+  heal(server_);
+  ASSERT_TRUE(reconnected(c));
+  EXPECT_EQ(async.journal_size(), 4u) << "nothing replayed yet";
+  // The 4 charges reach Redis in the same pipeline as the next admission:
+  // Redis's balance held 8, so only 4 more are admitted.
+  EXPECT_EQ(admit_and_settle(c, priced("key_part", 8 * kCost), 8, true), 4);
+  EXPECT_EQ(async.journal_size(), 0u);
+  const LiveBalance b = c.balance("key_part", kNow);
+  EXPECT_EQ(b.credits, 0);
+  EXPECT_EQ(b.spent, 10 * kCost);
+  EXPECT_EQ(b.reserved, 0);
+}
+
+TEST_F(RedisTest, ReconcilerReplaysFallbackSpendForOtherReplicasWithoutTraffic) {
+  RedisCounters async(options(FailureMode::kOpen));
+  BlockingRedisCounters c(async);
+  EXPECT_EQ(admit_and_settle(c, priced("key_bg", 10 * kCost), 2, true), 2);
+  partition(server_);
+  EXPECT_EQ(admit_and_settle(c, priced("key_bg", 8 * kCost), 8, false), 4);
+  heal(server_);
+  // No further request on this replica: the reconciler replays on its own,
+  // so another replica sees the charges.
+  ASSERT_TRUE(eventually([&] { return async.journal_size() == 0; },
+                         std::chrono::milliseconds(5000)));
+  RedisCounters other_async(options(FailureMode::kClosed));
+  BlockingRedisCounters other(other_async);
+  const LiveBalance b = other.balance("key_bg", kNow);
+  ASSERT_TRUE(b.known);
+  EXPECT_EQ(b.credits, 4 * kCost);
+  EXPECT_EQ(b.spent, 6 * kCost);
+  EXPECT_EQ(admit_and_settle(other, priced("key_bg", 8 * kCost), 8, true), 4);
+}
+
+TEST_F(RedisTest, ReconcileScriptAppliesEachChargeOnce) {
+  RedisClient client(options().redis);
+  const std::string sha = client.register_script(kReconcileScript);
+  ASSERT_TRUE(client.call({{"HSET", "sy:{k1}:bal", "seeded", "1", "period_start", "0", "spent",
+                            "100", "credits", "5000"}}));
+  const Command replay = {"EVALSHA", sha,  "2",   "sy:{k1}:bal", "sy:{k1}:rec", "1000",
+                          "60000",   "a:1", "300", "10",          "a:2",         "200",
+                          "20"};
+  auto first = client.call({replay});
+  ASSERT_TRUE(first);
+  EXPECT_EQ((*first)[0].integer, 2);
+  auto again = client.call({replay}); // a replay whose reply was lost
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)[0].integer, 0);
+  auto bal = client.call({{"HMGET", "sy:{k1}:bal", "spent", "credits"}});
+  ASSERT_TRUE(bal);
+  EXPECT_EQ((*bal)[0].elements[0].str, "600");
+  EXPECT_EQ((*bal)[0].elements[1].str, "4500");
+  // A balance Redis does not know (it lost its data) is left to the next
+  // admission's seed from the durable store.
+  auto unseeded = client.call(
+      {{"EVALSHA", sha, "2", "sy:{k2}:bal", "sy:{k2}:rec", "1000", "60000", "b:1", "300", "10"},
+       {"EXISTS", "sy:{k2}:bal"}});
+  ASSERT_TRUE(unseeded);
+  EXPECT_EQ((*unseeded)[1].integer, 0);
+}
+
+TEST_F(RedisTest, FullJournalTurnsTheFallbackClosed) {
+  RedisCountersOptions o = options(FailureMode::kOpen);
+  o.journal_capacity = 2;
+  RedisCounters async(o);
+  BlockingRedisCounters c(async);
+  ASSERT_EQ(c.admit(request("key_warm")).outcome, Outcome::kAdmitted);
+  server_.kill();
+  const AdmitRequest r = priced("key_full", 100 * kCost);
+  const Admission a1 = c.admit(r);
+  const Admission a2 = c.admit(r);
+  ASSERT_EQ(a1.outcome, Outcome::kAdmitted);
+  ASSERT_EQ(a2.outcome, Outcome::kAdmitted);
+  // No room left for a third charge: refused as in closed mode.
+  EXPECT_EQ(c.admit(r).outcome, kUnavailableOutcome);
+  // A release frees its slot; a settled charge keeps it until Redis has it.
+  EXPECT_TRUE(c.release(a1.reservation));
+  const Admission a3 = c.admit(r);
+  ASSERT_EQ(a3.outcome, Outcome::kAdmitted);
+  EXPECT_TRUE(c.settle(a2.reservation, {kCost, 10, kNow}));
+  EXPECT_TRUE(c.settle(a3.reservation, {kCost, 10, kNow}));
+  EXPECT_EQ(async.journal_size(), 2u);
+  EXPECT_EQ(c.admit(r).outcome, kUnavailableOutcome);
+}
+
+TEST_F(RedisTest, FailedSettleOfARedisReservationIsRetried) {
+  RedisCounters async(options(FailureMode::kOpen));
+  BlockingRedisCounters c(async);
+  const Admission a = c.admit(priced("key_retry", 10 * kCost));
+  ASSERT_EQ(a.outcome, Outcome::kAdmitted);
+  ASSERT_TRUE(RedisCounters::is_redis_reservation(a.reservation.id));
+  partition(server_);
+  EXPECT_FALSE(c.settle(a.reservation, {kCost, 10, kNow}));
+  EXPECT_EQ(async.journal_size(), 1u);
+  heal(server_);
+  ASSERT_TRUE(eventually([&] { return async.journal_size() == 0; },
+                         std::chrono::milliseconds(5000)));
+  const LiveBalance b = c.balance("key_retry", kNow);
+  EXPECT_EQ(b.reserved, 0);
+  EXPECT_EQ(b.in_flight, 0);
+  EXPECT_EQ(b.credits, 9 * kCost);
+}
+
+TEST_F(RedisTest, AdmitScriptRefusesPastItsDeadline) {
+  RedisClient client(options().redis);
+  const std::string sha = client.register_script(kAdmitScript);
+  auto admit = [&](std::string deadline) {
+    return Command{"EVALSHA", sha, "4", "sy:{kd}:bal", "sy:{kd}:rl", "sy:{kd}:res",
+                   "sy:{kd}:held", std::to_string(kNow), "0", "0", "0", "-1", "never", "0",
+                   "0", "0", "0", "5000", "10", "1000", "42", std::to_string(kNow + 60'000),
+                   std::move(deadline)};
+  };
+  auto late = client.call({admit("1"), {"EXISTS", "sy:{kd}:bal"}});
+  ASSERT_TRUE(late);
+  EXPECT_EQ((*late)[0].elements.at(0).integer, -1);
+  EXPECT_EQ((*late)[1].integer, 0) << "a late admission changes nothing";
+  auto in_time = client.call({admit(std::string(kReplyDeadlineArg)), {"ZCARD", "sy:{kd}:res"}});
+  ASSERT_TRUE(in_time);
+  EXPECT_EQ((*in_time)[0].elements.at(0).integer, 0);
+  EXPECT_EQ((*in_time)[1].integer, 1);
+}
+
+TEST_F(RedisTest, HungRedisThatResumesLeavesNoReservationBehind) {
+  RedisCounters async(options(FailureMode::kClosed));
+  BlockingRedisCounters c(async);
+  const AdmitRequest r = priced("key_hung", 10 * kCost);
+  const Admission warm = c.admit(r);
+  ASSERT_EQ(warm.outcome, Outcome::kAdmitted);
+  ASSERT_TRUE(c.release(warm.reservation));
+  server_.pause();
+  // The first is written to the open connection and times out; Redis runs
+  // it when it resumes.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(c.admit(r).outcome, kUnavailableOutcome);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  server_.resume();
+  ASSERT_TRUE(eventually([&] { return c.admit(request("key_probe")).outcome == Outcome::kAdmitted; },
+                         std::chrono::milliseconds(5000)));
+  const LiveBalance b = c.balance("key_hung", kNow);
+  EXPECT_EQ(b.reserved, 0) << "a timed-out admission took effect late";
+  EXPECT_EQ(b.in_flight, 0);
+  EXPECT_EQ(admit_and_settle(c, r, 11, true), 10);
 }
 
 } // namespace
