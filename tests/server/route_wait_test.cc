@@ -30,6 +30,14 @@ class RouteWaitTest : public ::testing::Test {
     facts_.model = "g";
   }
   routing::RoutePlan plan() { return routing::make_plan(*tables_.table, facts_, clock_.now_ns(), rng_); }
+  // Takes the only slot of a max_parallel: 1 deployment; returns the plan
+  // of a second request, which must wait.
+  routing::RoutePlan occupy() {
+    run_.emplace(*tables_.table, plan(), clock_, rng_);
+    busy_ = run_->next();
+    EXPECT_TRUE(busy_);
+    return plan();
+  }
   // Waits on the io_context; returns how long it took.
   std::chrono::steady_clock::duration wait(routing::RoutePlan& p) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -45,20 +53,19 @@ class RouteWaitTest : public ::testing::Test {
   routing::Rng rng_{7};
   const routing::Clock& clock_ = routing::steady_clock();
   asio::io_context io_;
+  std::optional<routing::RouteRun> run_;
+  std::optional<routing::Admission> busy_;
 };
 
 TEST_F(RouteWaitTest, WokenWhenTheAdmissionOnTheGroupEnds) {
   build(1, {10, 5000ms});
-  routing::RouteRun run(*tables_.table, plan(), clock_, rng_);
-  std::optional<routing::Admission> busy = run.next();
-  ASSERT_TRUE(busy);
-  routing::RoutePlan waiting = plan();
+  routing::RoutePlan waiting = occupy();
   ASSERT_EQ(waiting.status, PlanStatus::kWait);
   EXPECT_TRUE(must_wait(waiting));
   asio::steady_timer release(io_, 30ms);
   release.async_wait([&](auto) {
-    run.succeeded(std::move(*busy), routing::Nanos(0), -1);
-    busy.reset();
+    run_->succeeded(std::move(*busy_), routing::Nanos(0), -1);
+    busy_.reset();
   });
   const auto took = wait(waiting);
   EXPECT_EQ(waiting.status, PlanStatus::kReady);
@@ -69,10 +76,7 @@ TEST_F(RouteWaitTest, WokenWhenTheAdmissionOnTheGroupEnds) {
 
 TEST_F(RouteWaitTest, AnsweredAtTheQueueTimeout) {
   build(1, {10, 120ms});
-  routing::RouteRun run(*tables_.table, plan(), clock_, rng_);
-  std::optional<routing::Admission> busy = run.next();
-  ASSERT_TRUE(busy);
-  routing::RoutePlan waiting = plan();
+  routing::RoutePlan waiting = occupy();
   const auto took = wait(waiting);
   EXPECT_EQ(waiting.status, PlanStatus::kWait);
   EXPECT_GE(took, 110ms);
@@ -81,10 +85,7 @@ TEST_F(RouteWaitTest, AnsweredAtTheQueueTimeout) {
 
 TEST_F(RouteWaitTest, QueueOffAnswersAtOnce) {
   build(1, {0, 5000ms});
-  routing::RouteRun run(*tables_.table, plan(), clock_, rng_);
-  std::optional<routing::Admission> busy = run.next();
-  ASSERT_TRUE(busy);
-  routing::RoutePlan waiting = plan();
+  routing::RoutePlan waiting = occupy();
   const auto took = wait(waiting);
   EXPECT_EQ(waiting.status, PlanStatus::kWait);
   EXPECT_LT(took, 100ms);
