@@ -48,6 +48,24 @@ void publish_breaker_states(const routing::RoutingTable& table, telemetry::Regis
   }
 }
 
+// Sums every worker's upstream pool figures per origin.
+void publish_pool_stats(const std::vector<std::unique_ptr<Worker>>& workers, telemetry::Registry& r) {
+  std::map<std::string, upstream::Pool::OriginStats> sum;
+  for (const auto& w : workers) {
+    for (const upstream::Pool::OriginStats& s : w->pool().stats()) {
+      upstream::Pool::OriginStats& t = sum[s.origin];
+      t.idle += s.idle;
+      t.connects += s.connects;
+    }
+  }
+  for (const auto& [origin, s] : sum) {
+    r.set_global(telemetry::GlobalGauge::kUpstreamIdleConnections, {origin},
+                 static_cast<double>(s.idle));
+    r.set_global_total(telemetry::Counter::kUpstreamConnects, {origin},
+                       static_cast<double>(s.connects));
+  }
+}
+
 }  // namespace
 
 SharedState::SharedState(config::ConfigPtr c)
@@ -90,6 +108,7 @@ void Server::start() {
                          static_cast<double>(shared_.access_log->dropped()));
     }
     if (shared_.routing) publish_breaker_states(*shared_.routing, r);
+    publish_pool_stats(workers_, r);
   });
   asio::ip::tcp::endpoint ep(asio::ip::make_address(cfg.listen.host), cfg.listen.port);
   for (int i = 0; i < n; ++i) {

@@ -35,8 +35,8 @@
           "Access-log lines dropped because the writer queue was full.", SY_LABELS())          \
   GAUGE(kInFlight, "switchyard_requests_in_flight", "Requests being handled right now.",       \
         SY_LABELS())                                                                           \
-  GAUGE(kUpstreamIdleConnections, "switchyard_upstream_idle_connections",                      \
-        "Idle keep-alive upstream connections held in the pools.", SY_LABELS("origin"))        \
+  GLOBAL_GAUGE(kUpstreamIdleConnections, "switchyard_upstream_idle_connections",               \
+               "Idle keep-alive upstream connections held in the pools.", SY_LABELS("origin")) \
   GLOBAL_GAUGE(kCircuitBreakerState, "switchyard_circuit_breaker_state",                       \
                "Circuit-breaker state per deployment: 0 closed, 1 half-open, 2 open.",         \
                SY_LABELS("deployment"))                                                        \

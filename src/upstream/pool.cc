@@ -45,17 +45,40 @@ asio::awaitable<Expected<std::vector<asio::ip::tcp::endpoint>, Failure>> Pool::r
   co_return eps;
 }
 
+Pool::Origin& Pool::origin(const Url& url) {
+  std::string key = url.origin();
+  auto it = idle_.find(key);
+  if (it != idle_.end()) return it->second;
+  Origin& o = idle_[key];
+  std::lock_guard lock(published_mu_);
+  auto& p = published_[key];
+  if (!p) p = std::make_unique<Published>();
+  o.published = p.get();
+  return o;
+}
+
+std::vector<Pool::OriginStats> Pool::stats() const {
+  std::vector<OriginStats> out;
+  std::lock_guard lock(published_mu_);
+  for (const auto& [origin, p] : published_) {
+    out.push_back({origin, p->idle.load(std::memory_order_relaxed),
+                   p->connects.load(std::memory_order_relaxed)});
+  }
+  return out;
+}
+
 asio::awaitable<Expected<std::unique_ptr<Connection>, Failure>> Pool::acquire(
     const Url& url, SteadyClock::time_point deadline, bool allow_reuse, bool& reused) {
   reused = false;
+  Origin& o = origin(url);
   if (allow_reuse) {
-    auto it = idle_.find(url.origin());
-    if (it != idle_.end()) {
-      auto& list = it->second;
+    {
+      auto& list = o.idle;
       auto now = SteadyClock::now();
       while (!list.empty()) {
         std::unique_ptr<Connection> c = std::move(list.back());
         list.pop_back();
+        o.published->idle.fetch_sub(1, std::memory_order_relaxed);
         if (now - c->idle_since < opts_.idle_timeout && c->reusable()) {
           reused = true;
           co_return c;
@@ -80,6 +103,7 @@ asio::awaitable<Expected<std::unique_ptr<Connection>, Failure>> Pool::acquire(
   }
   tcp->socket().set_option(asio::ip::tcp::no_delay(true));
   ++connects_;
+  o.published->connects.fetch_add(1, std::memory_order_relaxed);
   if (!url.tls) co_return std::make_unique<Connection>(std::move(tcp));
 
   auto tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*tcp), tls_);
@@ -100,19 +124,20 @@ asio::awaitable<Expected<std::unique_ptr<Connection>, Failure>> Pool::acquire(
 }
 
 void Pool::release(const Url& url, std::unique_ptr<Connection> conn) {
-  auto& list = idle_[url.origin()];
-  if (static_cast<int>(list.size()) >= opts_.max_idle_per_origin) {
+  Origin& o = origin(url);
+  if (static_cast<int>(o.idle.size()) >= opts_.max_idle_per_origin) {
     conn->close();
     return;
   }
   conn->idle_since = SteadyClock::now();
   conn->tcp().expires_never();
-  list.push_back(std::move(conn));
+  o.idle.push_back(std::move(conn));
+  o.published->idle.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::size_t Pool::idle_count() const {
   std::size_t n = 0;
-  for (const auto& [k, v] : idle_) n += v.size();
+  for (const auto& [k, v] : idle_) n += v.idle.size();
   return n;
 }
 

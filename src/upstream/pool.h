@@ -8,6 +8,9 @@
 
 #include <string>
 #include <unordered_map>
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <vector>
 
 #include "upstream/connection.h"
@@ -46,6 +49,15 @@ class Pool {
   std::size_t idle_count() const;
   uint64_t connects() const { return connects_; }
 
+  // Per-origin figures for metrics. Unlike the rest of the pool, stats() may
+  // be called from any thread (a /metrics scrape on another worker).
+  struct OriginStats {
+    std::string origin;  // "http://host:port"
+    int64_t idle = 0;    // idle keep-alive connections now
+    uint64_t connects = 0;  // connections opened so far
+  };
+  std::vector<OriginStats> stats() const;
+
  private:
   asio::awaitable<Expected<std::vector<asio::ip::tcp::endpoint>, Failure>> resolve(
       const Url& url, SteadyClock::time_point deadline);
@@ -58,7 +70,21 @@ class Pool {
   asio::any_io_executor ex_;
   asio::ssl::context& tls_;
   PoolOptions opts_;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+  // Counters one origin's figures are published through: written by the
+  // worker's thread (relaxed atomics), read by stats().
+  struct Published {
+    std::atomic<int64_t> idle{0};
+    std::atomic<uint64_t> connects{0};
+  };
+  struct Origin {
+    std::vector<std::unique_ptr<Connection>> idle;
+    Published* published = nullptr;  // owned by published_
+  };
+  Origin& origin(const Url& url);
+
+  std::unordered_map<std::string, Origin> idle_;
+  mutable std::mutex published_mu_;  // guards published_'s shape (not the atomics)
+  std::map<std::string, std::unique_ptr<Published>> published_;
   std::unordered_map<std::string, CachedAddress> dns_;
   uint64_t connects_ = 0;
 };

@@ -335,6 +335,18 @@ describe('GET /metrics', () => {
         () => send('obs-ok'));
     assert.deepEqual(moved, [1, 1]);
   });
+
+  test('upstream pools: connections opened and idle keep-alive connections per origin',
+       async () => {
+         await send('obs-ok');
+         const {families} = await scrape();
+         const origin = `http://${emu.host}:${emu.port}`;
+         assert.ok(sumSamples(families, 'switchyard_upstream_connects_total', {origin}) >= 1,
+                   'at least one connection opened to the emulator');
+         // The answered request's connection went back to the pool.
+         assert.ok(sumSamples(families, 'switchyard_upstream_idle_connections', {origin}) >= 1,
+                   'an idle keep-alive connection is held');
+       });
 });
 
 describe('access log', () => {

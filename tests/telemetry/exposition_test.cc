@@ -109,8 +109,8 @@ TEST(Exposition, GlobalGaugesAndCollectors) {
     r.set_global(GlobalGauge::kCircuitBreakerState, {"azure"}, 1);
     r.set_global_total(Counter::kAccessLogDropped, {}, 42);
   });
-  reg.shard(0).add(Gauge::kUpstreamIdleConnections, {"http://127.0.0.1:1"}, 3);
-  reg.shard(1).add(Gauge::kUpstreamIdleConnections, {"http://127.0.0.1:1"}, 4);
+  reg.shard(0).add(Gauge::kInFlight, {}, 3);
+  reg.shard(1).add(Gauge::kInFlight, {}, 4);
   auto p = parse_exposition(render(reg));
   ASSERT_TRUE(p.ok()) << p.error;
   EXPECT_EQ(calls, 1);
@@ -123,9 +123,8 @@ TEST(Exposition, GlobalGaugesAndCollectors) {
   EXPECT_EQ(
       p.value("switchyard_access_log_dropped_total", "switchyard_access_log_dropped_total", {}),
       42);
-  EXPECT_EQ(p.value("switchyard_upstream_idle_connections", "switchyard_upstream_idle_connections",
-                    {{"origin", "http://127.0.0.1:1"}}),
-            7);
+  EXPECT_EQ(p.value("switchyard_requests_in_flight", "switchyard_requests_in_flight", {}), 7)
+      << "per-worker gauges are summed";
 }
 
 // Success, failure, retry and fallback move the counters they should.
