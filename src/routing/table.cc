@@ -31,6 +31,7 @@ Expected<std::shared_ptr<const RoutingTable>, std::string> RoutingTable::build(
       g.routing.queue = routing.defaults.queue;
       g.routing.hedge = routing.defaults.hedge;
     }
+    if (g.routing.strategy == Strategy::kLeastCost) table->prompt_count_matters_ = true;
     if (g.routing.deployments.empty()) g.routing.deployments.resize(group.deployments.size());
     if (g.routing.deployments.size() != group.deployments.size()) {
       return unexpected(
@@ -64,6 +65,11 @@ Expected<std::shared_ptr<const RoutingTable>, std::string> RoutingTable::build(
         }
       }
       if (!d.health) d.health = std::make_shared<DeploymentHealth>(g.routing.breaker, dr.caps);
+      if (dr.caps.rpm > 0 || dr.caps.tpm > 0) table->prompt_count_matters_ = true;
+      if (d.context_window > 0 && (table->smallest_context_window_ == 0 ||
+                                   d.context_window < table->smallest_context_window_)) {
+        table->smallest_context_window_ = d.context_window;
+      }
       g.deployments.push_back(std::move(d));
     }
     table->index_[g.name] = table->groups_.size();

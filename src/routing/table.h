@@ -65,8 +65,18 @@ class RoutingTable {
   const GroupRuntime* group(std::string_view name) const;
   const std::vector<GroupRuntime>& groups() const { return groups_; }
 
+  // Whether a plan can depend on the prompt token count beyond the context
+  // window check: some group routes least-cost (prices the prompt) or some
+  // deployment has an rpm/tpm cap (its window counts reserved tokens). When
+  // false, any count that fits smallest_context_window() routes the same.
+  bool prompt_count_matters() const { return prompt_count_matters_; }
+  // The smallest known context window over every deployment; 0 when none is known.
+  int64_t smallest_context_window() const { return smallest_context_window_; }
+
  private:
   std::vector<GroupRuntime> groups_;
+  bool prompt_count_matters_ = false;
+  int64_t smallest_context_window_ = 0;
   std::map<std::string, size_t, std::less<>> index_;
 };
 

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
@@ -17,6 +19,13 @@ namespace sy::telemetry {
 
 namespace {
 
+// Bytes that go into a JSON string unchanged: printable ASCII but '"' and '\\'.
+constexpr std::array<bool, 256> kPlainJsonByte = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}();
+
 void append_json_string(std::string& out, std::string_view raw) {
   std::string redacted;
   if (contains_secret(raw)) {
@@ -24,6 +33,12 @@ void append_json_string(std::string& out, std::string_view raw) {
     raw = redacted;
   }
   out.push_back('"');
+  // Plain printable ASCII (ids, model names, hex) is copied as it is; the
+  // character walk starts at the first byte that needs escaping or is not ASCII.
+  std::size_t plain = 0;
+  while (plain < raw.size() && kPlainJsonByte[static_cast<unsigned char>(raw[plain])]) ++plain;
+  out.append(raw.data(), plain);
+  raw.remove_prefix(plain);
   for_each_utf8_char(raw, [&out](std::string_view ch) {
     unsigned char c = static_cast<unsigned char>(ch[0]);
     if (ch.size() > 1 || (c >= 0x20 && c != '"' && c != '\\')) {
@@ -125,17 +140,43 @@ std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
   }
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-  return buf;
+  // "YYYY-MM-DDTHH:MM:SS.mmmZ"; years outside 0..9999 fall back to snprintf.
+  const int year = tm.tm_year + 1900;
+  if (year < 0 || year > 9999) {
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    return buf;
+  }
+  std::string out(24, '0');
+  auto put = [&out](std::size_t at, int value, int digits) {
+    for (int d = digits - 1; d >= 0; --d, value /= 10) out[at + d] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  out[4] = '-';
+  put(5, tm.tm_mon + 1, 2);
+  out[7] = '-';
+  put(8, tm.tm_mday, 2);
+  out[10] = 'T';
+  put(11, tm.tm_hour, 2);
+  out[13] = ':';
+  put(14, tm.tm_min, 2);
+  out[16] = ':';
+  put(17, tm.tm_sec, 2);
+  out[19] = '.';
+  put(20, millis, 3);
+  out[23] = 'Z';
+  return out;
 }
 
 std::string format_access_line(const RequestSummary& r, const AccessLogFormat& format) {
   std::string out;
   out.reserve(512);
   out.push_back('{');
-  field(out, "time", format_rfc3339_ms(r.received_at));
+  key(out, "time");  // digits and punctuation only: no escaping needed
+  out.push_back('"');
+  out += format_rfc3339_ms(r.received_at);
+  out.push_back('"');
   field(out, "request_id", r.request_id);
   field(out, "key_id", r.key_id);
   field(out, "model", r.model);

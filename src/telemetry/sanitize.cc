@@ -59,11 +59,23 @@ Match match_at(std::string_view s, std::size_t i) {
   return {};
 }
 
+// Bytes a match can start with: b/B (bearer, basic), s (sk-, sk_), A (AIza,
+// AKIA). Every other position is skipped without calling match_at().
+constexpr std::array<bool, 256> kMatchStart = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char c : {'b', 'B', 's', 'A'}) t[c] = true;
+  return t;
+}();
+
+bool may_match_at(std::string_view s, std::size_t i) {
+  return kMatchStart[static_cast<unsigned char>(s[i])];
+}
+
 }  // namespace
 
 bool contains_secret(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (match_at(text, i).end != 0) return true;
+    if (may_match_at(text, i) && match_at(text, i).end != 0) return true;
   }
   return false;
 }
@@ -73,7 +85,7 @@ std::string redact_secrets(std::string_view text) {
   out.reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
-    Match m = match_at(text, i);
+    Match m = may_match_at(text, i) ? match_at(text, i) : Match{};
     if (m.end == 0) {
       out.push_back(text[i++]);
       continue;

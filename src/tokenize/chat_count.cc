@@ -23,7 +23,8 @@ std::string_view string_field(object obj, std::string_view key) {
   return string_or_empty(value);
 }
 
-size_t count_content_parts(const Tokenizer& tok, array parts) {
+template <class Counter>
+size_t count_content_parts(const Counter& tok, array parts) {
   size_t total = 0;
   for (element part_element : parts) {
     object part;
@@ -45,13 +46,15 @@ size_t count_content_parts(const Tokenizer& tok, array parts) {
   return total;
 }
 
-size_t count_function_call(const Tokenizer& tok, element call_element) {
+template <class Counter>
+size_t count_function_call(const Counter& tok, element call_element) {
   object call;
   if (call_element.get_object().get(call) != simdjson::SUCCESS) return 0;
   return tok.count(string_field(call, "name")) + tok.count(string_field(call, "arguments"));
 }
 
-size_t count_tool_calls(const Tokenizer& tok, array calls) {
+template <class Counter>
+size_t count_tool_calls(const Counter& tok, array calls) {
   size_t total = 0;
   for (element call_element : calls) {
     object call;
@@ -63,7 +66,8 @@ size_t count_tool_calls(const Tokenizer& tok, array calls) {
   return total;
 }
 
-size_t count_message(const Tokenizer& tok, object message) {
+template <class Counter>
+size_t count_message(const Counter& tok, object message) {
   size_t total = kTokensPerMessage;
   for (auto field : message) {
     const std::string_view key = field.key;
@@ -113,7 +117,8 @@ struct ToolCosts {
   size_t tools_end = 12;
 };
 
-size_t count_properties(const Tokenizer& tok, const ToolCosts& costs, object properties,
+template <class Counter>
+size_t count_properties(const Counter& tok, const ToolCosts& costs, object properties,
                         std::string& line) {
   size_t total = costs.properties_init;
   for (auto field : properties) {
@@ -135,10 +140,14 @@ size_t count_properties(const Tokenizer& tok, const ToolCosts& costs, object pro
   return total;
 }
 
-}  // namespace
+// Stands in for the tokenizer when only an upper bound is wanted: a BPE
+// token encodes at least one byte, so a text never has more tokens than bytes.
+struct ByteCounter {
+  size_t count(std::string_view text) const { return text.size(); }
+};
 
-size_t count_chat_prompt(array messages, Encoding encoding) {
-  const Tokenizer& tok = tokenizer(encoding);
+template <class Counter>
+size_t walk_chat_prompt(const Counter& tok, array messages) {
   size_t total = kReplyPrimingTokens;
   for (element message_element : messages) {
     object message;
@@ -148,8 +157,8 @@ size_t count_chat_prompt(array messages, Encoding encoding) {
   return total;
 }
 
-size_t count_tools(array tools, Encoding encoding) {
-  const Tokenizer& tok = tokenizer(encoding);
+template <class Counter>
+size_t walk_tools(const Counter& tok, array tools, Encoding encoding) {
   const ToolCosts costs{.function_init = encoding == Encoding::kCl100kBase ? 10u : 7u};
   size_t total = 0;
   bool any = false;
@@ -174,6 +183,22 @@ size_t count_tools(array tools, Encoding encoding) {
   }
   if (any) total += costs.tools_end;
   return total;
+}
+
+}  // namespace
+
+size_t count_chat_prompt(array messages, Encoding encoding) {
+  return walk_chat_prompt(tokenizer(encoding), messages);
+}
+
+size_t count_tools(array tools, Encoding encoding) {
+  return walk_tools(tokenizer(encoding), tools, encoding);
+}
+
+size_t chat_prompt_upper_bound(array messages) { return walk_chat_prompt(ByteCounter{}, messages); }
+
+size_t tools_upper_bound(array tools, Encoding encoding) {
+  return walk_tools(ByteCounter{}, tools, encoding);
 }
 
 }  // namespace sy::tokenize

@@ -42,4 +42,12 @@ size_t count_chat_prompt(simdjson::dom::array messages, Encoding encoding);
 // Tokens the request's "tools" array adds (0 for an empty array).
 size_t count_tools(simdjson::dom::array tools, Encoding encoding);
 
+// Upper bounds of the two counts above without running the tokenizer: the same
+// walk with each text's token count replaced by its length in bytes (every
+// BPE token encodes at least one byte, and every step of the walk only adds,
+// or subtracts a fixed credit from a running total that only grows). So
+// chat_prompt_upper_bound(m) >= count_chat_prompt(m, e) for either encoding.
+size_t chat_prompt_upper_bound(simdjson::dom::array messages);
+size_t tools_upper_bound(simdjson::dom::array tools, Encoding encoding);
+
 }  // namespace sy::tokenize

@@ -2,7 +2,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <fmt/format.h>
+
+#include <array>
+
+#include "upstream/request_head.h"
 
 namespace sy::upstream {
 
@@ -64,19 +69,28 @@ asio::awaitable<Expected<ResponseHead, Failure>> Exchange::attempt(const HttpReq
   }
   conn_ = std::move(conn.value());
 
-  http::request<http::string_body> msg;
-  msg.method_string(req.method);
-  msg.target(req.target);
-  msg.version(11);
-  msg.set(http::field::host, url_.host_header);
-  msg.set(http::field::user_agent, "switchyard");
-  for (const auto& [k, v] : req.headers) msg.insert(k, v);
-  msg.body() = req.body;
-  msg.prepare_payload();
-
   conn_->tcp().expires_at(first_byte_deadline);
-  auto [wec, wn] = co_await conn_->visit(
-      [&](auto& s) { return http::async_write(s, msg, kToken); });
+  beast::error_code wec;
+  const std::optional<std::string> request_head = serialize_head(req, url_.host_header);
+  if (request_head) {
+    // Common path: head and body as two buffers, no copy of the body.
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(*request_head), asio::buffer(req.body)};
+    auto [ec, n] = co_await conn_->visit([&](auto& s) { return asio::async_write(s, bufs, kToken); });
+    wec = ec;
+  } else {
+    http::request<http::string_body> msg;
+    msg.method_string(req.method);
+    msg.target(req.target);
+    msg.version(11);
+    msg.set(http::field::host, url_.host_header);
+    msg.set(http::field::user_agent, "switchyard");
+    for (const auto& [k, v] : req.headers) msg.insert(k, v);
+    msg.body() = req.body;
+    msg.prepare_payload();
+    auto [ec, n] =
+        co_await conn_->visit([&](auto& s) { return http::async_write(s, msg, kToken); });
+    wec = ec;
+  }
   if (wec) {
     retry_stale = reused && is_stale_error(wec);
     conn_->close();

@@ -67,7 +67,8 @@ class Exchange {
   SteadyClock::time_point total_deadline_{};
   std::unique_ptr<Connection> conn_;
   std::optional<beast::http::response_parser<beast::http::buffer_body>> parser_;
-  std::array<char, 16384> buf_{};
+  // Not zero-filled (16 KiB per exchange): only bytes the parser wrote are read.
+  std::array<char, 16384> buf_;
   bool aborted_ = false;
 };
 

@@ -138,6 +138,23 @@ TEST(AccessLog, HostileBytesStillGiveValidJson) {
   EXPECT_NE(model.find("\xEF\xBF\xBD"), std::string_view::npos);
 }
 
+TEST(AccessLog, PlainPrefixThenEscapesAndUtf8RoundTrip) {
+  simdjson::dom::parser parser;
+  RequestSummary r = sample();
+  const std::string model = "plain-prefix-\xc3\xa9-\"q\"\\-\x01-\xe2\x82\xac end";
+  r.model = model;
+  r.upstream_model = "ascii-only-0123456789";
+  auto doc = parse_line(parser, format_access_line(r));
+  EXPECT_EQ(std::string_view(doc["model"]), model);
+  EXPECT_EQ(std::string_view(doc["upstream_model"]), "ascii-only-0123456789");
+}
+
+TEST(AccessLog, Rfc3339PadsEveryField) {
+  // 2001-02-03T04:05:06.007Z
+  EXPECT_EQ(format_rfc3339_ms(system_clock::time_point(milliseconds(981'173'106'007))),
+            "2001-02-03T04:05:06.007Z");
+}
+
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in(path);
   std::vector<std::string> lines;

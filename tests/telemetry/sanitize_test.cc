@@ -30,5 +30,15 @@ TEST(Sanitize, RedactsEveryOccurrence) {
   EXPECT_FALSE(contains_secret(s));
 }
 
+TEST(Sanitize, DetectsEveryMatchStartWhateverItsCase) {
+  EXPECT_TRUE(contains_secret("x BEARER abcdefgh12"));
+  EXPECT_TRUE(contains_secret("x bAsIc abcdefgh12"));
+  EXPECT_TRUE(contains_secret("sk-abcdefgh"));
+  EXPECT_TRUE(contains_secret("(AKIA12345678)"));
+  EXPECT_TRUE(contains_secret("AIzaABCDEFGH"));
+  EXPECT_FALSE(contains_secret("SK-abcdefghij aiza12345678 akia12345678"));
+  EXPECT_EQ(redact_secrets("SK-abcdefghij"), "SK-abcdefghij");
+}
+
 }  // namespace
 }  // namespace sy::telemetry

@@ -118,3 +118,43 @@ TEST_F(ChatCountTest, MalformedShapesAreSkipped) {
 
 }  // namespace
 }  // namespace sy::tokenize
+
+namespace sy::tokenize {
+namespace {
+
+class ChatBoundTest : public ChatCountTest {};
+
+TEST_F(ChatBoundTest, UpperBoundsNeverBelowTheCount) {
+  const char* message_sets[] = {
+      kCookbookMessages, kWeatherMessages, "[]",
+      R"([{"role":"user","content":"日本語のテキストと絵文字 🎉🎉 and ünïcödé"},
+          {"role":"user","content":[{"type":"text","text":"   many    spaces   "},
+                                    {"type":"image_url","image_url":{"url":"u","detail":"high"}},
+                                    {"type":"image_url","image_url":{"url":"u","detail":"low"}}]},
+          {"role":"assistant","content":null,"tool_calls":[{"type":"function",
+            "function":{"name":"f","arguments":"{\"a\":1}"}}]},
+          {"role":"tool","tool_call_id":"call_1","name":"f","content":"42"}])"};
+  for (const char* json : message_sets) {
+    simdjson::dom::array messages = parse(json);
+    for (Encoding e : {Encoding::kO200kBase, Encoding::kCl100kBase}) {
+      EXPECT_GE(chat_prompt_upper_bound(messages), count_chat_prompt(messages, e)) << json;
+    }
+  }
+  const char* enum_tools = R"([{"type":"function","function":{"name":"pick","description":"d.",
+      "parameters":{"type":"object","properties":{"c":{"type":"string","enum":["a","b","c"]},
+      "n":{"type":["integer","null"]}}}}}])";
+  for (const char* json : {kWeatherTools, enum_tools, "[]"}) {
+    simdjson::dom::array tools = second_parser_.parse(std::string(json)).get_array().value();
+    for (Encoding e : {Encoding::kO200kBase, Encoding::kCl100kBase}) {
+      EXPECT_GE(tools_upper_bound(tools, e), count_tools(tools, e)) << json;
+    }
+  }
+}
+
+TEST_F(ChatBoundTest, BoundCountsBytesWithTheSameOverheads) {
+  // 3 priming + 3 per message + bytes of "user" (4) + bytes of "hello" (5).
+  EXPECT_EQ(chat_prompt_upper_bound(parse(R"([{"role":"user","content":"hello"}])")), 15u);
+}
+
+}  // namespace
+}  // namespace sy::tokenize
