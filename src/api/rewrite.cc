@@ -116,6 +116,15 @@ Span member_span_with_comma(std::string_view body, const RawMember& m) {
 }  // namespace
 
 std::string rewrite_body(const Request& req, const RewriteOptions& opts) {
+  simdjson::dom::element ignored;
+  const bool gateway_fields = req.root()["models"].get(ignored) == simdjson::SUCCESS ||
+                              req.root()["route"].get(ignored) == simdjson::SUCCESS;
+  if (gateway_fields) {
+    RewriteOptions without = opts;
+    without.drops.push_back("models");
+    without.drops.push_back("route");
+    return rewrite_with_quirks(req, without);
+  }
   if (!opts.renames.empty() || !opts.drops.empty() || opts.fold_system) {
     return rewrite_with_quirks(req, opts);
   }

@@ -1,6 +1,8 @@
 // Builds the body sent to an OpenAI-format upstream by splicing the client's
 // bytes: the model value is replaced and, for streams, stream_options is set
-// so usage is always reported. Everything else is forwarded byte for byte.
+// so usage is always reported. The gateway's own request fields — "models"
+// (request-level fallbacks) and "route" (auto-routing constraints) — are
+// removed. Everything else is forwarded byte for byte.
 #pragma once
 
 #include <string>

@@ -11,6 +11,7 @@
 
 #include "catalog/catalog.h"
 #include "config/loader.h"
+#include "policy/config_parse.h"
 #include "routing/config_parse.h"
 #include "routing/table.h"
 #include "emulator/emulator.h"
@@ -64,6 +65,22 @@ sy::Expected<std::shared_ptr<const sy::routing::RoutingTable>, std::string> rout
   return sy::routing::RoutingTable::build(cfg, rc, sy::catalog::Catalog::builtin());
 }
 
+// Auto-routing policies (`policies:`), validated against the configured
+// model groups. The embedded config has none.
+sy::Expected<std::shared_ptr<const sy::policy::PolicySet>, std::string> policies_for(
+    const sy::config::Config& cfg, const std::string& path) {
+  if (path.empty()) return std::make_shared<const sy::policy::PolicySet>();
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const std::exception& e) {
+    return sy::unexpected(std::string(e.what()));
+  }
+  auto parsed = sy::policy::parse_policies(root, path, cfg);
+  if (!parsed) return sy::unexpected(std::move(parsed.error()));
+  return std::make_shared<const sy::policy::PolicySet>(std::move(*parsed));
+}
+
 int serve(const ServeFlags& flags) {
   std::unique_ptr<sy::emulator::Emulator> emulator;
   sy::config::Config cfg;
@@ -96,6 +113,11 @@ int serve(const ServeFlags& flags) {
     std::fprintf(stderr, "%s\n", routing.error().c_str());
     return 2;
   }
+  auto policies = policies_for(cfg, flags.config_path);
+  if (!policies) {
+    std::fprintf(stderr, "%s\n", policies.error().c_str());
+    return 2;
+  }
   auto services = sy::server::open_services(cfg);
   if (!services) {
     spdlog::error("{}", services.error());
@@ -106,6 +128,7 @@ int serve(const ServeFlags& flags) {
   sy::tokenize::tokenizer(sy::tokenize::Encoding::kCl100kBase);
   auto shared = std::make_shared<const sy::config::Config>(std::move(cfg));
   sy::server::Server server(shared, services->get(), std::move(*routing));
+  server.set_policies(std::move(*policies));
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -130,8 +153,13 @@ int check(const std::string& path) {
     std::fprintf(stderr, "%s\n", routing.error().c_str());
     return 2;
   }
-  std::printf("%s: OK (%zu providers, %zu models)\n", path.c_str(), loaded->providers.size(),
-              loaded->models.size());
+  auto policies = policies_for(*loaded, path);
+  if (!policies) {
+    std::fprintf(stderr, "%s\n", policies.error().c_str());
+    return 2;
+  }
+  std::printf("%s: OK (%zu providers, %zu models, %zu policies)\n", path.c_str(),
+              loaded->providers.size(), loaded->models.size(), (*policies)->policies.size());
   return 0;
 }
 

@@ -397,7 +397,7 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
                                "providers", "models", "unsupported_params", "admin_key",
                                "require_keys", "store", "ledger", "counters",
                                "on_counter_failure", "replicas", "reservation_ttl", "access_log",
-                               "routing"})) {
+                               "routing", "policies"})) {
     return unexpected(r.errors().front());
   }
   if (YAML::Node n = root["listen"]) read_listen(r, n, cfg.listen);

@@ -48,10 +48,16 @@ std::vector<Attempt> group_attempts(const GroupRuntime& group, const OrderReques
   return out;
 }
 
+bool RoutePlan::allows(const GroupRuntime& g) const {
+  return allowed_groups.empty() ||
+         std::find(allowed_groups.begin(), allowed_groups.end(), g.name) != allowed_groups.end();
+}
+
 RoutePlan make_plan(const RoutingTable& table, const RequestFacts& facts, int64_t now_ns,
                     Rng& rng) {
   RoutePlan plan;
   plan.request = OrderRequest{now_ns, facts.stream, facts.prompt_tokens, facts.max_tokens};
+  plan.allowed_groups = facts.allowed_groups;
   std::vector<const GroupRuntime*> entries;
   std::vector<std::string> names = facts.models;
   if (names.empty()) names.push_back(facts.model);
@@ -69,7 +75,7 @@ RoutePlan make_plan(const RoutingTable& table, const RequestFacts& facts, int64_
 
   std::set<const GroupRuntime*> seen;
   auto add_group = [&](const GroupRuntime& g, std::string reason, auto& self) -> void {
-    if (!seen.insert(&g).second) return;
+    if (!plan.allows(g) || !seen.insert(&g).second) return;
     std::vector<Attempt> small;
     std::vector<Attempt> attempts = group_attempts(g, plan.request, reason, rng, &small);
     for (Attempt& a : small) plan.skipped.push_back(std::move(a));
@@ -188,6 +194,10 @@ std::string explain_json(const RoutePlan& plan, int64_t now_ns) {
     w.Null();
   }
   w.EndObject();
+  if (!plan.allowed_groups.empty()) {
+    key(w, "allowed_groups");
+    names(w, plan.allowed_groups);
+  }
 
   key(w, "attempts");
   w.StartArray();

@@ -10,6 +10,9 @@
 // attempts in the same group "retry". When the group's max_attempts exceeds
 // its deployment count, its available deployments are repeated (reason
 // "retry") until the group has max_attempts entries.
+// Allowed groups: when RequestFacts::allowed_groups is non-empty (model
+// "auto" policies), no group outside it is ever planned — requested, listed in
+// `fallbacks:` or `context_window_fallbacks` — nor spliced in later by RouteRun.
 // Context window: a deployment whose known window is smaller than
 // prompt_tokens + max_tokens is never listed (see `skipped`); when no
 // deployment of a group fits, its `context_window_fallbacks` are inserted in
@@ -39,6 +42,8 @@ struct RequestFacts {
   bool stream = false;
   int64_t prompt_tokens = 0;          // estimate (tokenize::count_chat_prompt)
   std::optional<int64_t> max_tokens;  // max_tokens / max_completion_tokens
+  // When non-empty, the only groups routing may use (see the header comment).
+  std::vector<std::string> allowed_groups;
 };
 
 struct Attempt {
@@ -67,6 +72,8 @@ struct RoutePlan {
   std::optional<Nanos> retry_after;  // kUnavailable: until the soonest deployment may reopen
   const GroupRuntime* primary = nullptr;
   OrderRequest request;
+  std::vector<std::string> allowed_groups;  // from RequestFacts; empty = every group
+  bool allows(const GroupRuntime& g) const;
 };
 
 RoutePlan make_plan(const RoutingTable& table, const RequestFacts& facts, int64_t now_ns, Rng& rng);
@@ -81,6 +88,7 @@ std::vector<Attempt> group_attempts(const GroupRuntime& group, const OrderReques
 // The plan as JSON for POST /v1/route/explain:
 // {"status":..., "model":..., "message":..., "retry_after_ms":...,
 //  "request":{"stream":..,"prompt_tokens":..,"max_tokens":..},
+//  "allowed_groups":[..] (only when restricted),
 //  "attempts":[{"position":1,"group":..,"deployment":0,"provider":..,"model":..,
 //               "reason":"primary","standing":"available","why":"..."}, ...],
 //  "skipped":[{"group":..,"deployment":..,"provider":..,"model":..,"why":..}],

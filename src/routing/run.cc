@@ -145,7 +145,7 @@ bool RouteRun::splice(const std::vector<std::string>& groups, std::string_view r
   std::vector<Attempt> inserted;
   for (const std::string& name : groups) {
     const GroupRuntime* g = table_.group(name);
-    if (g == nullptr) continue;
+    if (g == nullptr || !plan_.allows(*g)) continue;
     if (auto it = sends_per_group_.find(g); it != sends_per_group_.end() && it->second > 0) {
       continue;  // already tried in this request
     }

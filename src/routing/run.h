@@ -25,7 +25,8 @@
 //     drop the group's remaining attempts and continue with its
 //     context_window_fallbacks / content_policy_fallbacks (reason
 //     "fallback:context_window" / "fallback:content_policy"), or end the
-//     request when it has none.
+//     request when it has none. Groups outside the plan's allowed_groups
+//     are never spliced in.
 // An Admission that is destroyed without being reported (e.g. the client
 // went away) releases its cap reservation and, if it was the half-open
 // probe, lets another request probe.

@@ -52,6 +52,7 @@ Expected<std::shared_ptr<const RoutingTable>, std::string> RoutingTable::build(
         d.price = info->price;
         d.context_window = info->context_window;
         d.max_output_tokens = info->max_output_tokens;
+        d.capabilities = info->capabilities;
       }
       if (dr.price) d.price = dr.price;
       if (old != nullptr) {

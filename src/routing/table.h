@@ -33,6 +33,7 @@ struct DeploymentRuntime {
   std::optional<catalog::Price> price;  // override, else catalog; nullopt if unknown
   int64_t context_window = 0;           // tokens; 0 = unknown
   int64_t max_output_tokens = 0;        // tokens; 0 = unknown
+  std::optional<catalog::Capabilities> capabilities;  // catalog's; nullopt = not catalogued
   std::shared_ptr<DeploymentHealth> health;
 };
 

@@ -53,7 +53,10 @@ int64_t walk_prompt(const api::Request& req, const Chat& chat, const Tools& tool
 }  // namespace
 
 int64_t prompt_tokens(const api::Request& req) {
-  const tokenize::Encoding enc = tokenize::encoding_for_model(req.model());
+  return prompt_tokens(req, tokenize::encoding_for_model(req.model()));
+}
+
+int64_t prompt_tokens(const api::Request& req, tokenize::Encoding enc) {
   return walk_prompt(
       req, [enc](simdjson::dom::array m) { return tokenize::count_chat_prompt(m, enc); },
       [enc](simdjson::dom::array t) { return tokenize::count_tools(t, enc); },

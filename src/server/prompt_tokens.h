@@ -21,10 +21,14 @@
 
 #include "api/request.h"
 #include "routing/table.h"
+#include "tokenize/tokenizer.h"
 
 namespace sy::server {
 
+// With the encoding of the requested model.
 int64_t prompt_tokens(const api::Request& req);
+// With a given encoding (auto-routing counts per candidate model).
+int64_t prompt_tokens(const api::Request& req, tokenize::Encoding enc);
 
 int64_t prompt_tokens_upper_bound(const api::Request& req);
 

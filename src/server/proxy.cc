@@ -12,6 +12,7 @@
 #include "governance/authenticate.h"
 #include "providers/adapter.h"
 #include "providers/anthropic/inbound.h"
+#include "server/auto_route.h"
 #include "server/client_format.h"
 #include "server/disconnect_watch.h"
 #include "server/prompt_tokens.h"
@@ -195,8 +196,20 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       co_return;
     }
   }
+  auto decided =
+      auto_route(req, in.route_headers, *cfg, shared.policies.get(), shared.routing.get());
+  if (!decided) {
+    Response r = fail(decided.error(), decided.error().status == 404 ? "not_found" : "client_error");
+    co_await out.send(r);
+    co_return;
+  }
+  const std::optional<AutoRoute>& auto_routed = *decided;
+  if (auto_routed) {
+    for (auto& [k, v] : auto_route_headers(*auto_routed)) out.add_header(k, v);
+  }
   config::ModelGroup scratch;
-  const config::ModelGroup* group = find_group(*cfg, req.model(), scratch);
+  const config::ModelGroup* group =
+      find_group(*cfg, auto_routed ? auto_routed->decision.model : req.model(), scratch);
   if (group == nullptr) {
     Response r = fail(api::model_not_found(req.model()), "not_found");
     co_await out.send(r);
@@ -205,14 +218,18 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
 
   // Routing: configured groups get a plan (strategy order, health, caps,
   // fallbacks); a directly addressed `provider/model` is tried as it is.
-  const int64_t prompt = prompt_tokens(req);
   thread_local routing::Rng rng(std::random_device{}());
   const routing::Clock& clock = routing::steady_clock();
   std::optional<routing::RouteRun> run;
   // The table this request routes with, even if a reload replaces it meanwhile.
   const std::shared_ptr<const routing::RoutingTable> table = shared.routing;
+  // Exact when a budget reservation needs it; a routing plan alone may use
+  // the cheap upper bound (see prompt_tokens.h). Rare paths that bill an
+  // estimate (a cut stream, a hedge loser) count exactly themselves.
+  const int64_t prompt = key || !table ? prompt_tokens(req) : routing_prompt_tokens(req, *table);
   if (table && table->group(group->name) != nullptr) {
     routing::RequestFacts facts = request_facts(req, prompt);
+    if (auto_routed) apply_auto_route(*auto_routed, facts);
     auto plan = routing::make_plan(*table, facts, clock.now_ns(), rng);
     if (must_wait(plan)) {
       // Every deployment is at its cap (or others wait ahead): queue, bounded.
@@ -254,7 +271,10 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
   if (key) {
     const routing::GroupRuntime* routed = table ? table->group(group->name) : nullptr;
     const bool hedges = routed != nullptr && routing::HedgePolicy(routed->routing.hedge).enabled();
-    governance::AdmissionInput input = admission_input(req, *group, prompt, hedges);
+    const config::ModelGroup reserved =
+        auto_routed ? reservation_group(*auto_routed, *cfg) : config::ModelGroup{};
+    governance::AdmissionInput input =
+        admission_input(req, auto_routed ? reserved : *group, prompt, hedges);
     auto ticket = co_await services->governor->admit(*key, input);
     if (!ticket) {
       Response r = fail(ticket.error().error, "rejected");
@@ -272,7 +292,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
   watch.arm([&racing] {
     if (racing != nullptr) racing->abort_others(nullptr);
   });
-  RelayContext relay{out, watch, settlement, *format, req, prompt, cfg->upstream.max_response_bytes};
+  RelayContext relay{out, watch, settlement, *format, req, cfg->upstream.max_response_bytes};
   const upstream::Deadlines deadlines = deadlines_from(cfg->upstream);
   std::optional<UpstreamError> last_error;
   std::string retry_after;  // of the last failed answer, passed on with the final error
@@ -417,7 +437,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
         governance::Prices p = prices_of(leg->deployment->price, leg->deployment->info);
         api::Usage processed;
         processed.known = true;
-        processed.prompt_tokens = prompt;
+        processed.prompt_tokens = prompt_tokens(req);
         settlement.add_extra_cost(governance::cost_micros(p, processed));
       }
     }
@@ -476,11 +496,13 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
 
 namespace sy::server {
 
-Response explain_route(Worker& worker, std::string body) {
+Response explain_route(Worker& worker, std::string body,
+                       const policy::ConstraintHeaders& route_headers) {
   SharedState& shared = worker.shared();
   auto parsed = api::parse_request(api::Endpoint::kChatCompletions, std::move(body));
   if (!parsed) return error_response(parsed.error());
   const api::Request& req = *parsed;
+  if (auto answer = explain_auto_route(shared, req, route_headers)) return std::move(*answer);
   if (!shared.routing || shared.config->find_model(req.model()) == nullptr) {
     return error_response(api::model_not_found(req.model()));
   }

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "api/request.h"
+#include "policy/request.h"
 #include "routing/plan.h"
 #include "server/client_writer.h"
 #include "server/response.h"
@@ -29,6 +30,7 @@ struct Inbound {
   std::string authorization;  // Authorization header (or x-api-key as "Bearer …")
   std::string traceparent;    // W3C trace context from the client, if any
   std::string tracestate;
+  policy::ConstraintHeaders route_headers;  // x-switchyard-max-cost-usd etc. (model "auto")
 };
 
 // What routing needs from a parsed request (model, `models` list, stream,
@@ -36,7 +38,8 @@ struct Inbound {
 routing::RequestFacts request_facts(const api::Request& req, int64_t prompt_tokens);
 
 // POST /v1/route/explain: the plan for a chat body, without sending it.
-Response explain_route(Worker& worker, std::string body);
+Response explain_route(Worker& worker, std::string body,
+                       const policy::ConstraintHeaders& route_headers = {});
 
 boost::asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
                                            boost::beast::tcp_stream& client, Inbound in);

@@ -1,5 +1,7 @@
 #include "server/relay.h"
 
+#include "server/prompt_tokens.h"
+
 namespace sy::server {
 
 namespace asio = boost::asio;
@@ -69,7 +71,7 @@ asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Hea
     if (!u.known) {
       // The provider never reported usage (cut short): bill what was sent.
       u.known = true;
-      u.prompt_tokens = ctx.prompt_tokens;
+      u.prompt_tokens = prompt_tokens(ctx.req);
       u.completion_tokens = events;
     }
     ctx.settlement.set_usage(u);

@@ -37,7 +37,6 @@ struct RelayContext {
   Settlement& settlement;
   ClientFormat& format;
   const api::Request& req;
-  int64_t prompt_tokens = 0;  // the estimate, billed when a cut stream reported no usage
   std::size_t max_response_bytes = 0;
 };
 

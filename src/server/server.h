@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "policy/policy.h"
 #include "routing/table.h"
 #include "telemetry/access_log.h"
 #include "telemetry/registry.h"
@@ -35,6 +36,7 @@ struct SharedState {
   int64_t started_at = 0;              // unix seconds
   Services* services = nullptr;        // keys, budgets, ledger; owned by the caller
   std::shared_ptr<const routing::RoutingTable> routing;  // strategies, health, fallbacks
+  std::shared_ptr<const policy::PolicySet> policies;     // model "auto"; null = none
   std::unique_ptr<telemetry::Registry> metrics;           // one shard per worker
   std::unique_ptr<telemetry::AccessLogWriter> access_log;  // null when off
   telemetry::AccessLogFormat access_format;
@@ -46,6 +48,11 @@ class Server {
   Server(config::ConfigPtr config, Services* services,
          std::shared_ptr<const routing::RoutingTable> routing);
   ~Server();
+
+  // Auto-routing policies (`policies:`); call before start().
+  void set_policies(std::shared_ptr<const policy::PolicySet> policies) {
+    shared_.policies = std::move(policies);
+  }
 
   void start();
   uint16_t port() const;

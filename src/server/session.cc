@@ -35,6 +35,12 @@ std::optional<api::Endpoint> api_endpoint(std::string_view path) {
   return std::nullopt;
 }
 
+// The auto-routing constraint headers (policy/request.h).
+policy::ConstraintHeaders route_headers(const http::request<http::string_body>& req) {
+  return {std::string(req[policy::kMaxCostHeader]), std::string(req[policy::kMaxLatencyHeader]),
+          std::string(req[policy::kPrivacyHeader]), std::string(req[policy::kTierHeader])};
+}
+
 // Counts a request as busy for the drain logic while it is handled.
 struct BusyGuard {
   std::atomic<int>& n;
@@ -56,7 +62,8 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
       co_return;
     }
     Inbound in{*ep, std::move(req.body()), std::string(req[http::field::authorization]),
-               std::string(req["traceparent"]), std::string(req["tracestate"])};
+               std::string(req["traceparent"]), std::string(req["tracestate"]),
+               route_headers(req)};
     if (in.authorization.empty() && *ep == api::Endpoint::kMessages) {
       // Anthropic clients send their key as x-api-key.
       if (auto k = req["x-api-key"]; !k.empty()) in.authorization = "Bearer " + std::string(k);
@@ -67,7 +74,7 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
   Response r;
   if (path == "/v1/route/explain") {
     r = method != http::verb::post ? method_not_allowed(req.method_string(), path)
-                                   : explain_route(worker, std::move(req.body()));
+                                   : explain_route(worker, std::move(req.body()), route_headers(req));
     co_await out.send(r);
     co_return;
   }

@@ -137,3 +137,29 @@ TEST(Rewrite, EmptyUpstreamModelStillValidJson) {
 
 }  // namespace
 }  // namespace sy::api
+
+namespace sy::api {
+namespace {
+
+TEST(Rewrite, DropsGatewayFieldsModelsAndRoute) {
+  const std::string body =
+      R"({"model":"auto","models":["a","b"],"messages":[{"role":"user","content":"hi"}],)"
+      R"("route":{"privacy":"local","tier":"mini"}})";
+  std::string out = rewrite(body, "gpt-4o-mini", true);
+  expect_valid(out);
+  EXPECT_EQ(out.find("\"models\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("\"route\""), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("model":"gpt-4o-mini")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("include_usage":true)"), std::string::npos) << out;
+  // Only the route field, first and last.
+  const std::string msgs = R"("messages":[{"role":"user","content":"hi"}])";
+  out = rewrite(R"({"route":{"tier":"mini"},"model":"auto",)" + msgs + "}", "m");
+  expect_valid(out);
+  EXPECT_EQ(out, R"({"model":"m",)" + msgs + "}");
+  out = rewrite(R"({"model":"auto",)" + msgs + R"(,"route":{"tier":"mini"}})", "m");
+  expect_valid(out);
+  EXPECT_EQ(out, R"({"model":"m",)" + msgs + "}");
+}
+
+}  // namespace
+}  // namespace sy::api
