@@ -1,5 +1,7 @@
 #include "server/session.h"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -39,6 +41,23 @@ std::optional<api::Endpoint> api_endpoint(std::string_view path) {
 policy::ConstraintHeaders route_headers(const http::request<http::string_body>& req) {
   return {std::string(req[policy::kMaxCostHeader]), std::string(req[policy::kMaxLatencyHeader]),
           std::string(req[policy::kPrivacyHeader]), std::string(req[policy::kTierHeader])};
+}
+
+// Beast reads as much as the buffer has room for (at least 512 bytes, at
+// most 64 KiB per read): with the body's length known, make room for it so a
+// large prompt arrives in a few reads rather than hundreds of 512-byte ones.
+constexpr std::size_t kMaxReadBytes = 64 * 1024;
+void reserve_for_body(beast::flat_buffer& buffer, boost::optional<std::uint64_t> content_length) {
+  if (!content_length) return;
+  const std::uint64_t want = std::min<std::uint64_t>(*content_length, kMaxReadBytes);
+  if (buffer.capacity() - buffer.size() < want) buffer.reserve(buffer.size() + want);
+}
+
+// An idle keep-alive connection keeps no large read buffer: memory per idle
+// client stays small whatever its last request was.
+constexpr std::size_t kIdleBufferBytes = 4096;
+void release_large_buffer(beast::flat_buffer& buffer) {
+  if (buffer.size() == 0 && buffer.capacity() > kIdleBufferBytes) buffer.shrink_to_fit();
 }
 
 // Counts a request as busy for the drain logic while it is handled.
@@ -198,6 +217,7 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
       if (wec) break;
     }
     if (!parser.is_done()) {
+      reserve_for_body(buffer, parser.content_length());
       stream.expires_after(limits.body_timeout);
       auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kToken);
       if (bec) {
@@ -219,6 +239,7 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
 
     co_await dispatch(worker, out, stream, req);
     if (out.failed() || !out.keep_alive() || worker.draining()) break;
+    release_large_buffer(buffer);
   }
 
   // Lingering close: stop sending, then read and discard briefly so a client

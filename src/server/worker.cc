@@ -61,7 +61,16 @@ uint16_t Worker::local_port() const { return acceptor_.local_endpoint().port(); 
 
 void Worker::run() {
   asio::co_spawn(ioc_, accept_loop(), asio::detached);
+  asio::co_spawn(ioc_, heartbeat(), asio::detached);
   ioc_.run();
+}
+
+asio::awaitable<void> Worker::heartbeat() {
+  constexpr std::chrono::milliseconds kHeartbeat{500};
+  while (!draining_) {
+    heartbeat_.expires_after(kHeartbeat);
+    co_await heartbeat_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
 }
 
 asio::awaitable<void> Worker::accept_loop() {
@@ -98,6 +107,7 @@ void Worker::begin_drain() {
     draining_ = true;
     boost::system::error_code ec;
     acceptor_.close(ec);
+    heartbeat_.cancel();
     for (auto& s : sessions_) {
       if (s.idle) s.stream->socket().cancel(ec);
     }

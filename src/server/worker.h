@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
@@ -52,6 +53,10 @@ class Worker {
 
  private:
   boost::asio::awaitable<void> accept_loop();
+  // Keeps a timer due within 500 ms armed until the drain: Asio's reactor
+  // reprograms its timerfd only when a new timer is the earliest, so per-
+  // operation timeouts (seconds away) then cost no timerfd_settime syscall.
+  boost::asio::awaitable<void> heartbeat();
 
   int index_;
   SharedState& shared_;
@@ -59,6 +64,7 @@ class Worker {
   boost::asio::ip::tcp::acceptor acceptor_;
   upstream::Pool pool_;
   std::list<SessionEntry> sessions_;
+  boost::asio::steady_timer heartbeat_{ioc_};
   bool draining_ = false;
 };
 

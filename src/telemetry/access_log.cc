@@ -14,6 +14,7 @@
 
 #include "telemetry/sanitize.h"
 #include "telemetry/utf8.h"
+#include "util/thread_priority.h"
 
 namespace sy::telemetry {
 
@@ -290,6 +291,7 @@ void AccessLogWriter::write_batch(const std::string& batch) {
 }
 
 void AccessLogWriter::run() {
+  lower_this_thread_priority();
   constexpr std::size_t kBatchBytes = 64 << 10;
   std::string batch;
   std::string line;

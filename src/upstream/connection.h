@@ -8,6 +8,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 
 namespace sy::upstream {
@@ -18,9 +19,17 @@ using SteadyClock = std::chrono::steady_clock;
 
 class Connection {
  public:
-  explicit Connection(std::unique_ptr<beast::tcp_stream> plain) : plain_(std::move(plain)) {}
+  // Reads go into buffer(); it starts with room for a typical response head
+  // and body (kReadBufferBytes), so one recv usually takes the whole answer
+  // instead of Beast's 512-byte steps.
+  static constexpr std::size_t kReadBufferBytes = 16 * 1024;
+  explicit Connection(std::unique_ptr<beast::tcp_stream> plain) : plain_(std::move(plain)) {
+    buffer_.reserve(kReadBufferBytes);
+  }
   explicit Connection(std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls)
-      : tls_(std::move(tls)) {}
+      : tls_(std::move(tls)) {
+    buffer_.reserve(kReadBufferBytes);
+  }
 
   // The TCP layer, where deadlines are set.
   beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }

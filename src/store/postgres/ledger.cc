@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "store/period.h"
+#include "util/thread_priority.h"
 
 namespace sy::store::postgres {
 namespace {
@@ -121,6 +122,7 @@ void PgLedger::close() {
 }
 
 void PgLedger::run() {
+  lower_this_thread_priority();
   auto next_flush = SteadyClock::now() + options_.flush_interval;
   std::unique_lock lock(mutex_);
   int consecutive_failures = 0;
