@@ -509,14 +509,7 @@ Expected<Config, std::string> load_from_string(std::string_view yaml, std::strin
     }
   }
   if (YAML::Node n = root["models"]) read_models(r, n, cfg, cfg.models);
-  if (!r.errors().empty()) {
-    std::string all;
-    for (const auto& e : r.errors()) {
-      if (!all.empty()) all += '\n';
-      all += e;
-    }
-    return unexpected(std::move(all));
-  }
+  if (!r.errors().empty()) return unexpected(r.joined_errors());
   return cfg;
 }
 

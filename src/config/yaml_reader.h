@@ -21,6 +21,15 @@ class YamlReader {
   // Records an error at `node` (whose position is used) for key path `path`.
   void error(const YAML::Node& node, std::string_view path, std::string_view message);
   const std::vector<std::string>& errors() const { return errors_; }
+  // Every error, one per line, in the order found.
+  std::string joined_errors() const {
+    std::string all;
+    for (const auto& e : errors_) {
+      if (!all.empty()) all += '\n';
+      all += e;
+    }
+    return all;
+  }
 
   // Checks that `node` is a mapping whose keys are all in `allowed`.
   bool expect_map(const YAML::Node& node, std::string_view path,

@@ -147,14 +147,7 @@ Expected<PolicySet, std::string> parse_policies(const YAML::Node& root, std::str
       }
     }
   }
-  if (!r.errors().empty()) {
-    std::string all;
-    for (const auto& e : r.errors()) {
-      if (!all.empty()) all += '\n';
-      all += e;
-    }
-    return unexpected(std::move(all));
-  }
+  if (!r.errors().empty()) return unexpected(r.joined_errors());
   return set;
 }
 

@@ -9,7 +9,9 @@ namespace sy::policy {
 
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using json::key;
+using json::str;
+using json::Writer;
 
 constexpr std::array<std::string_view, classifier::kDenseCount> kDenseNames = {
     "log_chars",     "log_words",       "log_lines",       "code_score",  "math_score",
@@ -17,12 +19,6 @@ constexpr std::array<std::string_view, classifier::kDenseCount> kDenseNames = {
     "digit_ratio",   "upper_ratio",     "non_ascii_ratio", "punct_ratio", "avg_word_len",
     "log_numbers",   "log_system_chars"};
 
-void str(Writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-void key(Writer& w, std::string_view k) {
-  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-}
 void nullable(Writer& w, std::string_view s) {
   if (s.empty()) {
     w.Null();
@@ -61,14 +57,7 @@ std::string explain_json(const Policy& policy, const Decision& d, const routing:
   if (plan != nullptr && !plan->attempts.empty()) {
     const routing::Attempt& a = plan->attempts.front();
     w.StartObject();
-    key(w, "group");
-    str(w, a.group->name);
-    key(w, "deployment");
-    w.Uint64(a.deployment);
-    key(w, "provider");
-    str(w, a.target().provider);
-    key(w, "model");
-    str(w, a.target().model);
+    routing::write_attempt_fields(w, a);
     w.EndObject();
   } else {
     w.Null();

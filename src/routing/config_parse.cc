@@ -297,14 +297,7 @@ Expected<RoutingConfig, std::string> parse_routing(const YAML::Node& root,
       cfg.groups[name.Scalar()] = std::move(g);
     }
   }
-  if (!r.errors().empty()) {
-    std::string all;
-    for (const auto& e : r.errors()) {
-      if (!all.empty()) all += '\n';
-      all += e;
-    }
-    return unexpected(std::move(all));
-  }
+  if (!r.errors().empty()) return unexpected(r.joined_errors());
   return cfg;
 }
 

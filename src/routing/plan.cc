@@ -134,17 +134,19 @@ RoutePlan make_plan(const RoutingTable& table, const RequestFacts& facts, int64_
 
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using json::Writer;
+using json::key;
+using json::str;
 
-void str(Writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+void names(Writer& w, const std::vector<std::string>& list) {
+  w.StartArray();
+  for (const auto& n : list) str(w, n);
+  w.EndArray();
 }
 
-void key(Writer& w, std::string_view k) {
-  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-}
+}  // namespace
 
-void attempt_fields(Writer& w, const Attempt& a) {
+void write_attempt_fields(json::Writer& w, const Attempt& a) {
   key(w, "group");
   str(w, a.group->name);
   key(w, "deployment");
@@ -154,14 +156,6 @@ void attempt_fields(Writer& w, const Attempt& a) {
   key(w, "model");
   str(w, a.target().model);
 }
-
-void names(Writer& w, const std::vector<std::string>& list) {
-  w.StartArray();
-  for (const auto& n : list) str(w, n);
-  w.EndArray();
-}
-
-}  // namespace
 
 std::string explain_json(const RoutePlan& plan, int64_t now_ns) {
   rapidjson::StringBuffer buf;
@@ -208,7 +202,7 @@ std::string explain_json(const RoutePlan& plan, int64_t now_ns) {
     w.StartObject();
     key(w, "position");
     w.Uint64(i + 1);
-    attempt_fields(w, a);
+    write_attempt_fields(w, a);
     key(w, "reason");
     str(w, a.reason);
     key(w, "standing");
@@ -224,7 +218,7 @@ std::string explain_json(const RoutePlan& plan, int64_t now_ns) {
   for (const Attempt& a : plan.skipped) {
     if (std::find(groups.begin(), groups.end(), a.group) == groups.end()) groups.push_back(a.group);
     w.StartObject();
-    attempt_fields(w, a);
+    write_attempt_fields(w, a);
     key(w, "why");
     str(w, a.why);
     w.EndObject();

@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "util/json_writer.h"
+
 #include "routing/rng.h"
 #include "routing/strategy.h"
 #include "routing/table.h"
@@ -97,5 +99,8 @@ std::vector<Attempt> group_attempts(const GroupRuntime& group, const OrderReques
 //            "model":..,"breaker":..,"in_flight":..,"ttfb_ewma_ms":..|null,
 //            "error_rate":..,"headroom":..}]}}}
 std::string explain_json(const RoutePlan& plan, int64_t now_ns);
+// The fields naming one attempt in explain answers: group, deployment (index),
+// provider, model. Written into the writer's open object.
+void write_attempt_fields(json::Writer& w, const Attempt& a);
 
 }  // namespace sy::routing

@@ -11,6 +11,7 @@ import {after, before, beforeEach, test} from 'node:test';
 import OpenAI from 'openai';
 
 import {Emulator} from './lib/emulator.mjs';
+import {routeExplain} from './lib/explain.mjs';
 import {baseConfig, emulatorProvider, Gateway, writeConfig} from './lib/gateway.mjs';
 import {runCli} from './lib/governance_helpers.mjs';
 
@@ -49,16 +50,8 @@ async function tagsHit() {
   return seen;
 }
 
-async function explain(body, headers = {}) {
-  const res = await fetch(`${gw.url}/v1/route/explain`, {
-    method: 'POST',
-    headers: {'content-type': 'application/json', ...headers},
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
-  const text = await res.text();
-  assert.equal(res.status, 200, text);
-  return JSON.parse(text);
+function explain(body, headers = {}) {
+  return routeExplain(gw.url, body, headers);
 }
 
 before(async () => {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
 
 import {Emulator} from './lib/emulator.mjs';
+import {routeExplain} from './lib/explain.mjs';
 import {baseConfig, emulatorProvider, Gateway} from './lib/gateway.mjs';
 import {chat} from './lib/governance_helpers.mjs';
 
@@ -83,16 +84,8 @@ async function tagSequence(tags) {
 
 const attempts = (r) => Number(r.headers.get('x-switchyard-attempts'));
 
-async function explain(url, body) {
-  const res = await fetch(`${url}/v1/route/explain`, {
-    method: 'POST',
-    headers: {'content-type': 'application/json', authorization: `Bearer ${secret}`},
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
-  const text = await res.text();
-  assert.equal(res.status, 200, text);
-  return JSON.parse(text);
+function explain(url, body) {
+  return routeExplain(url, body, {authorization: `Bearer ${secret}`});
 }
 
 before(async () => {
