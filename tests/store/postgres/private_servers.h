@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -236,34 +237,80 @@ public:
     return "redis://127.0.0.1:" + std::to_string(port_) + "/0";
   }
 
+  // Starts the server and waits until it answers on port(). Readiness means
+  // *this* process answers (INFO's process_id is ours): with tests running in
+  // parallel another test's server may hold a port free_port() handed out,
+  // and then this one moves to a fresh port.
   bool start() {
-    pid_ = spawn({kRedisServer, "--port", std::to_string(port_), "--bind",
-                  "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
-                  dir_.file(""), "--daemonize", "no"},
-                 uid_, gid_, dir_.file("redis.log"));
-    for (int i = 0; i < 200; ++i) {
-      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      addr.sin_port = htons(static_cast<uint16_t>(port_));
-      const bool up =
-          ::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0;
-      ::close(fd);
-      if (up)
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      pid_ = spawn({kRedisServer, "--port", std::to_string(port_), "--bind",
+                    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
+                    dir_.file(""), "--daemonize", "no"},
+                   uid_, gid_, dir_.file("redis.log"));
+      for (int i = 0; i < 200; ++i) {
+        const pid_t answering = answering_pid();
+        if (answering == pid_)
+          return true;
+        if (answering > 0 || ::waitpid(pid_, nullptr, WNOHANG) == pid_)
+          break; // someone else's server holds the port, or ours exited
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      }
+      stop_process(pid_, SIGKILL, std::chrono::milliseconds(0));
+      port_ = free_port();
     }
     error_ = "redis-server did not become ready; see " + dir_.file("redis.log");
     return false;
   }
   void kill() { stop_process(pid_, SIGKILL, std::chrono::milliseconds(0)); }
-  // SIGSTOP / SIGCONT: a hung server (socket open, nothing answers).
-  void pause() { ::kill(pid_, SIGSTOP); }
-  void resume() { ::kill(pid_, SIGCONT); }
+  // SIGSTOP / SIGCONT: a hung server (socket open, nothing answers). Only
+  // while the server runs: kill(-1, ...) would signal every process we may
+  // signal, e.g. resume other tests' paused servers.
+  void pause() {
+    if (pid_ > 0)
+      ::kill(pid_, SIGSTOP);
+  }
+  void resume() {
+    if (pid_ > 0)
+      ::kill(pid_, SIGCONT);
+  }
   void stop() { stop_process(pid_, SIGTERM, std::chrono::seconds(5)); }
 
 private:
+  // The process_id the Redis server on port_ reports (INFO server); 0 when
+  // nothing answers within a second.
+  pid_t answering_pid() const {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    pid_t pid = 0;
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0) {
+      static constexpr std::string_view kInfo =
+          "*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n";
+      std::string reply;
+      if (::send(fd, kInfo.data(), kInfo.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(kInfo.size())) {
+        char buf[4096];
+        for (;;) {
+          const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+          if (n <= 0)
+            break;
+          reply.append(buf, static_cast<size_t>(n));
+          if (const auto at = reply.find("process_id:");
+              at != std::string::npos && reply.find('\n', at) != std::string::npos) {
+            pid = static_cast<pid_t>(std::atol(reply.c_str() + at + 11));
+            break;
+          }
+        }
+      }
+    }
+    ::close(fd);
+    return pid;
+  }
+
   TempDir dir_;
   std::string error_;
   uid_t uid_ = 0;
