@@ -42,7 +42,18 @@ struct TrainOptions {
   std::string mini_model = "gpt-4o-mini-2024-07-18";
   std::vector<std::pair<std::string, std::string>> pooled_pairs = default_pooled_pairs();
   double pooled_pair_weight = 0;  // 0: primary pair only (best on validation)
+  // When true, pooled pairs label only records that also score the primary
+  // pair (same prompts, denser labels); false: every record they score.
+  bool pool_primary_prompts_only = false;
   Target target = Target::kGain;
+  // Blends a difficulty signal into the primary pair's gain: gain becomes
+  // (1 - w) * gain + w * 4d(1 - d), d = share of scored models failing the
+  // prompt, on records scored by >= difficulty_min_models models.
+  double difficulty_weight = 0;
+  uint32_t difficulty_min_models = 5;
+  // Also train on records without the primary pair (difficulty target only,
+  // weight difficulty_weight).
+  bool difficulty_all_records = false;
   uint32_t hash_bits = 16;
   int epochs = 8;
   // Hashed features seen in fewer training prompts than this keep weight 0,
@@ -54,13 +65,23 @@ struct TrainOptions {
   uint64_t seed = 0x5357594152440001ULL;
   int validation_folds = 5;  // < 2: no validation, threshold = fixed_threshold
   std::string validation_salt = "switchyard-router-validation-v1:";
+  // Cross-validation runs, each with its own fold assignment (salt +
+  // "repeat-N:" for N >= 1); the threshold is picked on all runs' scores.
+  int validation_repeats = 1;
   double target_pgr = 0.82;
+  // > 0: pick the threshold giving this strong-call share instead of target_pgr.
+  double target_strong_share = 0;
+  // Further (strong, mini) pairs whose out-of-fold curves are reported.
+  std::vector<std::pair<std::string, std::string>> report_pairs;
   double fixed_threshold = 0.5;
 };
 
 struct TrainResult {
   Model model;
-  std::optional<EvalReport> validation;  // primary pair, out-of-fold scores
+  std::optional<EvalReport> validation;  // primary pair, out-of-fold scores (all runs)
+  std::vector<EvalReport> validation_runs;         // per run, when validation_repeats > 1
+  std::vector<EvalReport> report_pair_validation;  // one per TrainOptions::report_pairs
+  std::vector<double> out_of_fold;  // first run's out-of-fold score per record (data order)
   std::size_t train_records = 0;
 };
 
