@@ -127,6 +127,29 @@ void run_eval(const EvalArgs& args) {
   std::printf("%s", format_report(report).c_str());
 }
 
+struct ScoreArgs {
+  std::string model;
+  std::vector<std::string> texts;
+};
+
+void run_score(const ScoreArgs& args) {
+  Model loaded;
+  const Model* model = &Model::builtin();
+  if (!args.model.empty()) {
+    auto m = Model::load(args.model);
+    if (!m) fail(m.error());
+    loaded = std::move(*m);
+    model = &loaded;
+  }
+  for (const auto& text : args.texts) {
+    RequestShape shape;
+    shape.total_chars = text.size() + 1;  // as one user message, see collect_messages()
+    const double s = model->score(text + "\n", shape);
+    std::printf("%.4f %s (threshold %.4f)\n", s, model->needs_strong(s) ? "standard" : "mini",
+                model->default_threshold());
+  }
+}
+
 }  // namespace
 
 void add_router_commands(CLI::App& app) {
@@ -148,6 +171,8 @@ void add_router_commands(CLI::App& app) {
                  "Pooled pair STRONG:MINI (repeatable; replaces the built-in list)");
   tr->add_flag("--pool-primary-only", o.pool_primary_prompts_only,
                "Pooled pairs label only records that score the primary pair");
+  tr->add_flag("--center-pooled,!--no-center-pooled", o.center_pooled_pairs,
+               "Centre each pooled pair's gain on its mean over the records it scores");
   tr->add_option("--difficulty-weight", o.difficulty_weight,
                  "Blend of the 4d(1-d) difficulty signal into the primary gain (0..1)")
       ->capture_default_str()
@@ -203,6 +228,12 @@ void add_router_commands(CLI::App& app) {
   ev->add_option("--mini", eval_args->mini, "Mini model (default: the model's)");
   ev->add_option("--threshold", eval_args->threshold, "Override the default threshold");
   ev->callback([eval_args] { run_eval(*eval_args); });
+
+  auto score_args = std::make_shared<ScoreArgs>();
+  CLI::App* sc = router->add_subcommand("score", "Score prompts, each sent as one user message");
+  sc->add_option("--model", score_args->model, "Model file (default: the built-in model)");
+  sc->add_option("text", score_args->texts, "Prompt text (repeatable)")->required();
+  sc->callback([score_args] { run_score(*score_args); });
 }
 
 }  // namespace sy::classifier

@@ -17,6 +17,7 @@ struct PairIds {
   int strong = -1;
   int mini = -1;
   float weight = 0;
+  double offset = 0;  // subtracted from this pair's gain (centering)
 };
 
 // splitmix64: a tiny deterministic generator (std distributions are not
@@ -87,7 +88,7 @@ std::pair<float, float> label(const Record& rec, const std::vector<PairIds>& pai
     const PairIds& p = pairs[k];
     auto gain = k == 0 ? primary : scored(p);
     if (!gain) continue;
-    double g = *gain;
+    double g = *gain - p.offset;
     if (k == 0 && hump && o.difficulty_weight > 0) {
       g = (1.0 - o.difficulty_weight) * g + o.difficulty_weight * *hump;
     }
@@ -256,7 +257,26 @@ Expected<TrainResult, std::string> train(const TrainOptions& o, const Dataset& d
   if (o.hash_bits < 10 || o.hash_bits > 24)
     return unexpected(std::string("hash_bits must be 10..24"));
   if (o.epochs < 1) return unexpected(std::string("epochs must be >= 1"));
-  const std::vector<PairIds> pairs = resolve_pairs(o, data);
+  std::vector<PairIds> pairs = resolve_pairs(o, data);
+  if (o.center_pooled_pairs) {
+    // Each pooled pair's mean gain over the records it scores (a constant per
+    // pair, from labels only): centred, a pair says which of its prompts gain
+    // more than its average, not that its whole benchmark needs the strong tier.
+    for (std::size_t k = 1; k < pairs.size(); ++k) {
+      PairIds& p = pairs[k];
+      if (p.strong < 0 || p.mini < 0) continue;
+      double sum = 0;
+      std::size_t n = 0;
+      for (const auto& rec : data.records) {
+        auto s = rec.score_of(static_cast<uint16_t>(p.strong));
+        auto m = rec.score_of(static_cast<uint16_t>(p.mini));
+        if (!s || !m) continue;
+        sum += std::clamp(static_cast<double>(*s - *m), -1.0, 1.0);
+        ++n;
+      }
+      if (n > 0) p.offset = sum / static_cast<double>(n);
+    }
+  }
   std::vector<const Record*> all;
   all.reserve(data.records.size());
   for (const auto& rec : data.records) all.push_back(&rec);

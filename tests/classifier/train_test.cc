@@ -20,6 +20,7 @@ TrainOptions small_options() {
   o.min_prompts_per_feature = 2;
   o.epochs = 6;
   o.validation_folds = 3;
+  o.validation_repeats = 1;
   return o;
 }
 
@@ -215,6 +216,10 @@ TEST(Train, DifficultyAndPooledLabelsAreDeterministic) {
   auto pooled = train(p, *data);
   ASSERT_TRUE(pooled);
   EXPECT_NE(pooled->model.serialize(), plain->model.serialize());
+  p.center_pooled_pairs = !p.center_pooled_pairs;
+  auto other_centring = train(p, *data);
+  ASSERT_TRUE(other_centring);
+  EXPECT_NE(other_centring->model.serialize(), pooled->model.serialize());
 }
 
 TEST(Evaluate, CurveArithmetic) {
