@@ -43,16 +43,18 @@ std::string format_runs(const std::vector<EvalReport>& runs) {
   double pgr = 0, share = 0, apgr = 0, cpt80 = 0;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const EvalReport& r = runs[i];
-    out += fmt::format("  run {}: default PGR {:.3f} at {:.1f}% strong  APGR {:.3f}  CPT(80%) {:.1f}%\n",
-                       i, r.at_default.pgr, 100 * r.at_default.strong_share, r.apgr, 100 * r.cpt80);
+    out += fmt::format(
+        "  run {}: default PGR {:.3f} at {:.1f}% strong  APGR {:.3f}  CPT(80%) {:.1f}%\n", i,
+        r.at_default.pgr, 100 * r.at_default.strong_share, r.apgr, 100 * r.cpt80);
     pgr += r.at_default.pgr;
     share += r.at_default.strong_share;
     apgr += r.apgr;
     cpt80 += r.cpt80;
   }
   const double n = runs.empty() ? 1.0 : static_cast<double>(runs.size());
-  out += fmt::format("  mean:  default PGR {:.3f} at {:.1f}% strong  APGR {:.3f}  CPT(80%) {:.1f}%\n",
-                     pgr / n, 100 * share / n, apgr / n, 100 * cpt80 / n);
+  out +=
+      fmt::format("  mean:  default PGR {:.3f} at {:.1f}% strong  APGR {:.3f}  CPT(80%) {:.1f}%\n",
+                  pgr / n, 100 * share / n, apgr / n, 100 * cpt80 / n);
   return out;
 }
 

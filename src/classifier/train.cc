@@ -214,8 +214,8 @@ namespace {
 
 // Out-of-fold scores of every record under one fold assignment.
 std::vector<double> out_of_fold_scores(const std::vector<const Record*>& all,
-                                       const std::vector<Labelled>& labelled,
-                                       const TrainOptions& o, const std::string& salt) {
+                                       const std::vector<Labelled>& labelled, const TrainOptions& o,
+                                       const std::string& salt) {
   const auto folds = static_cast<uint32_t>(o.validation_folds);
   std::vector<uint32_t> fold_of(all.size());
   for (std::size_t i = 0; i < all.size(); ++i) fold_of[i] = split_key(all[i]->group, salt) % folds;

@@ -87,7 +87,7 @@ struct TrainOptions {
 
 struct TrainResult {
   Model model;
-  std::optional<EvalReport> validation;  // primary pair, out-of-fold scores (all runs)
+  std::optional<EvalReport> validation;            // primary pair, out-of-fold scores (all runs)
   std::vector<EvalReport> validation_runs;         // per run, when validation_repeats > 1
   std::vector<EvalReport> report_pair_validation;  // one per TrainOptions::report_pairs
   std::vector<double> out_of_fold;  // first run's out-of-fold score per record (data order)

@@ -182,9 +182,8 @@ TEST(Train, DifficultyAndPooledLabelsAreDeterministic) {
     const bool hard = i % 3 == 0;
     jsonl += R"({"messages":[{"role":"user","content":"question )" + std::to_string(i) +
              (hard ? " prove the bound" : " add the numbers") + R"("}],"scores":{")" + kStrong +
-             R"(":1,")" + kMini + R"(":)" + (hard ? "0" : "1") +
-             R"(,"m3":)" + (i % 2 ? "0" : "1") + R"(,"m4":0,"m5":1},"group":"g)" +
-             std::to_string(i) + "\"}\n";
+             R"(":1,")" + kMini + R"(":)" + (hard ? "0" : "1") + R"(,"m3":)" + (i % 2 ? "0" : "1") +
+             R"(,"m4":0,"m5":1},"group":"g)" + std::to_string(i) + "\"}\n";
   }
   auto data = parse_jsonl(jsonl);
   ASSERT_TRUE(data) << data.error();
