@@ -70,6 +70,16 @@ double choose_threshold(std::vector<ScoredPrompt> prompts, double target_pgr) {
   return 1.0;
 }
 
+double choose_threshold_for_share(std::vector<ScoredPrompt> prompts, double share) {
+  Curve c = build_curve(prompts);
+  if (c.points.size() < 2) return 1.0;
+  double threshold = c.points[1].threshold;
+  for (const auto& p : c.points) {
+    if (p.strong_share > 0 && p.strong_share <= share + 1e-12) threshold = p.threshold;
+  }
+  return threshold;
+}
+
 EvalReport evaluate_scores(std::vector<ScoredPrompt> prompts,
                            const std::vector<std::pair<double, Tier>>& tier_prompts,
                            double threshold) {

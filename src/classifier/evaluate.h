@@ -68,6 +68,10 @@ EvalReport evaluate_scores(std::vector<ScoredPrompt> prompts,
 // between the lowest routed score and the next score. 1.0 when unreachable.
 double choose_threshold(std::vector<ScoredPrompt> prompts, double target_pgr);
 
+// The threshold routing the largest strong-call share not above `share`
+// (at least one tie block). 1.0 when there are no prompts.
+double choose_threshold_for_share(std::vector<ScoredPrompt> prompts, double share);
+
 std::string format_report(const EvalReport& report);
 
 }  // namespace sy::classifier

@@ -113,6 +113,41 @@ inline bool is_math_word(uint64_t h) {
   }
 }
 
+// Decimal numbers seen in the text, to spot comparisons like 9.11 vs 9.9
+// (the longer fraction is the smaller number). Bounded: the first kMax only.
+class DecimalPairs {
+ public:
+  static constexpr int kMax = 16;
+  // `token`: a numeric word (digits, optionally one '.' or ',' inside).
+  void add(std::string_view token) {
+    if (trap_ || count_ >= kMax) return;
+    const std::size_t dot = token.find('.');
+    if (dot == std::string_view::npos || dot == 0 || dot + 1 == token.size()) return;
+    if (token.find_first_of(".,", dot + 1) != std::string_view::npos) return;
+    const Decimal d{token.substr(0, dot), token.substr(dot + 1)};
+    for (int i = 0; i < count_ && !trap_; ++i) trap_ = is_trap(seen_[i], d) || is_trap(d, seen_[i]);
+    seen_[count_++] = d;
+  }
+  bool trap() const { return trap_; }
+
+ private:
+  struct Decimal {
+    std::string_view whole, fraction;
+  };
+  // Same integer part, `a` has more fraction digits and is the smaller number.
+  static bool is_trap(const Decimal& a, const Decimal& b) {
+    if (a.whole != b.whole || a.fraction.size() <= b.fraction.size()) return false;
+    for (std::size_t i = 0; i < a.fraction.size(); ++i) {
+      const char bd = i < b.fraction.size() ? b.fraction[i] : '0';
+      if (a.fraction[i] != bd) return a.fraction[i] < bd;
+    }
+    return false;
+  }
+  std::array<Decimal, kMax> seen_{};
+  int count_ = 0;
+  bool trap_ = false;
+};
+
 // Walks `text` once. Sink: void(uint32_t ns, uint32_t index).
 template <class Sink>
 void visit_text(std::string_view text, const RequestShape& shape, uint32_t hash_bits,
@@ -132,12 +167,17 @@ void visit_text(std::string_view text, const RequestShape& shape, uint32_t hash_
   std::size_t code = 0, math = 0, indented = 0;
   std::size_t line_start_spaces = 0;
   bool at_line_start = true;
+  DecimalPairs decimals;
+  std::size_t pos = 0;  // index of the byte being visited (word end for end_word)
 
   auto end_word = [&]() {
     if (word_len == 0) return;
     ++words;
     word_chars += word_len;
-    if (word_numeric) ++numbers;
+    if (word_numeric) {
+      ++numbers;
+      decimals.add(text.substr(pos - word_len, word_len));
+    }
     if (word_len <= 12) {
       if (is_code_word(word_hash)) ++code;
       if (is_math_word(word_hash)) ++math;
@@ -156,6 +196,7 @@ void visit_text(std::string_view text, const RequestShape& shape, uint32_t hash_
 
   const std::size_t n = text.size();
   for (std::size_t i = 0; i < n; ++i) {
+    pos = i;
     const unsigned char raw = static_cast<unsigned char>(text[i]);
     const unsigned char c = lower(raw);
     // Dense counters.
@@ -221,6 +262,7 @@ void visit_text(std::string_view text, const RequestShape& shape, uint32_t hash_
     if (filled >= 4) sink(kChar4, bucket(window & 0xffffffffULL, kChar4, hash_bits));
     if (filled >= 5) sink(kChar5, bucket(window & 0xffffffffffULL, kChar5, hash_bits));
   }
+  pos = n;
   end_word();
 
   const double chars = static_cast<double>(shape.total_chars ? shape.total_chars : original_size);
@@ -242,6 +284,7 @@ void visit_text(std::string_view text, const RequestShape& shape, uint32_t hash_
   dense[kAvgWordLen] =
       words ? static_cast<float>(std::min(20.0, static_cast<double>(word_chars) / words)) : 0.0f;
   dense[kLogNumbers] = static_cast<float>(std::log1p(static_cast<double>(numbers)));
+  dense[kDecimalTrap] = decimals.trap() ? 1.0f : 0.0f;
   dense[kLogSystemChars] = static_cast<float>(std::log1p(static_cast<double>(shape.system_chars)));
 }
 

@@ -22,7 +22,7 @@ namespace sy::classifier {
 
 // Version of the feature definition; stored in model files so a model is never
 // scored with features it was not trained on.
-inline constexpr uint32_t kFeatureVersion = 1;
+inline constexpr uint32_t kFeatureVersion = 2;
 
 // Bytes of message text (taken from the end of the conversation) hashed into
 // features. Longer prompts keep their real length in the dense features.
@@ -47,6 +47,8 @@ enum DenseFeature : uint32_t {
   kAvgWordLen,      // mean word length (capped)
   kLogNumbers,      // log1p(numeric tokens)
   kLogSystemChars,  // log1p(system-message characters)
+  kDecimalTrap,     // 1 when two decimals share an integer part and the one with more
+                    // fraction digits is the smaller (9.11 vs 9.9): mini models misread these
   kDenseCount
 };
 

@@ -73,6 +73,26 @@ TEST(Features, DecimalNumbersAreOneToken) {
   EXPECT_FLOAT_EQ(a.dense[kLogNumbers], std::log1p(1.0f));
 }
 
+TEST(Features, DecimalTrap) {
+  auto trap = [](std::string_view text) { return features(text, {}, kBits).dense[kDecimalTrap]; };
+  // The number with more fraction digits is the smaller one.
+  EXPECT_EQ(trap("Which is bigger: 9.11 or 9.9?"), 1.0f);
+  EXPECT_EQ(trap("Compare 13.8 and 13.11."), 1.0f);
+  EXPECT_EQ(trap("9.9 or 9.111 --- which one is bigger?"), 1.0f);
+  EXPECT_EQ(trap("Is 13.110 bigger than 13.9?"), 1.0f);
+  // Not a trap: longer fraction is larger, different integer parts, equal
+  // lengths, a single decimal, or plain integers.
+  EXPECT_EQ(trap("Which is bigger: 9.901 or 9.110?"), 0.0f);
+  EXPECT_EQ(trap("13.9 or 13.1?"), 0.0f);
+  EXPECT_EQ(trap("8.19 or 7.9?"), 0.0f);
+  EXPECT_EQ(trap("It costs 3.50 dollars."), 0.0f);
+  EXPECT_EQ(trap("Add 12 and 7."), 0.0f);
+  EXPECT_EQ(trap("Version 1.2.10 vs 1.2.9"), 0.0f);
+  // Sentence punctuation does not make a decimal; equal value is no trap.
+  EXPECT_EQ(trap("Pick 9. Then 11."), 0.0f);
+  EXPECT_EQ(trap("Is 2.50 equal to 2.5?"), 0.0f);
+}
+
 TEST(Features, RequestJsonMatchesPlainText) {
   const FeatureVector from_json = of_json(
       R"({"model":"auto","messages":[{"role":"system","content":"Be brief."},

@@ -88,6 +88,32 @@ TEST(Model, RejectsCorruptFiles) {
   EXPECT_TRUE(Model::parse(bytes));
 }
 
+// tests/integration/auto_routing.test.mjs uses these two prompts, one per
+// tier. Trivia sits clearly below the threshold. The word problem is
+// GSM8K-like, where gpt-4o barely beats gpt-4o-mini in the data (0.954 vs
+// 0.942), so it lands only just above: the model ranks it above trivia
+// because pooled pairs (e.g. gpt-4 vs mixtral on GSM8K) say word problems gain
+// more than trivia, not because gpt-4o is clearly needed.
+TEST(Model, BuiltinSeparatesTheIntegrationPrompts) {
+  const Model& m = Model::builtin();
+  simdjson::dom::parser parser;
+  auto score = [&](const std::string& content) {
+    const std::string body =
+        R"({"model":"auto","messages":[{"role":"user","content":")" + content + R"("}]})";
+    return m.score(parser.parse(body).get_object().value());
+  };
+  const double routine = score("What is the capital of France?");
+  const double hard = score(
+      "A bakery sells muffins for $3 each or a box of 6 for $15. Priya needs 20 muffins for a "
+      "party, has a coupon for 10% off any box, and pays with two $50 bills. The bakery only "
+      "gives change in $5 bills and quarters. How many quarters does she get back if she buys "
+      "the cheapest combination?");
+  const double t = m.default_threshold();
+  EXPECT_LT(routine, t - 0.05) << "routine " << routine << " threshold " << t;
+  EXPECT_GT(hard, t) << "hard " << hard << " threshold " << t;
+  EXPECT_GT(hard, routine + 0.05);
+}
+
 TEST(Model, CommittedFileIsSmallAndMatchesBuiltin) {
   auto file = Model::load(std::string(SWITCHYARD_SOURCE_DIR) + "/models/router-default.bin");
   ASSERT_TRUE(file) << file.error();

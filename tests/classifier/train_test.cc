@@ -20,6 +20,7 @@ TrainOptions small_options() {
   o.min_prompts_per_feature = 2;
   o.epochs = 6;
   o.validation_folds = 3;
+  o.validation_repeats = 1;
   return o;
 }
 
@@ -136,6 +137,90 @@ TEST(Train, NoLabelsIsAnError) {
   EXPECT_NE(trained.error().find("no record"), std::string::npos);
 }
 
+TEST(Train, RepeatedValidationAndReportedPairs) {
+  TrainOptions o = small_options();
+  o.validation_repeats = 2;
+  o.report_pairs = {{kStrong, kMini}, {"no-such-model", kMini}};
+  auto a = train(o);
+  ASSERT_TRUE(a) << a.error();
+  ASSERT_TRUE(a->validation.has_value());
+  // Both runs' out-of-fold scores feed the pooled report.
+  EXPECT_EQ(a->validation->scored_prompts, 300u);
+  ASSERT_EQ(a->validation_runs.size(), 2u);
+  EXPECT_EQ(a->validation_runs[0].scored_prompts, 150u);
+  EXPECT_EQ(a->validation_runs[1].scored_prompts, 150u);
+  ASSERT_EQ(a->report_pair_validation.size(), 2u);
+  EXPECT_EQ(a->report_pair_validation[0].scored_prompts, 300u);
+  EXPECT_DOUBLE_EQ(a->report_pair_validation[0].apgr, a->validation->apgr);
+  EXPECT_EQ(a->report_pair_validation[1].scored_prompts, 0u);
+  EXPECT_EQ(a->out_of_fold.size(), 180u);
+  // A different fold assignment gives a different second run.
+  TrainOptions one = small_options();
+  auto b = train(one);
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(b->validation_runs.empty());
+  EXPECT_EQ(b->validation->scored_prompts, 150u);
+}
+
+TEST(Train, ThresholdForStrongShare) {
+  TrainOptions o = small_options();
+  o.target_strong_share = 0.3;
+  auto trained = train(o);
+  ASSERT_TRUE(trained) << trained.error();
+  const EvalReport& v = *trained->validation;
+  EXPECT_LE(v.at_default.strong_share, 0.3 + 1e-12);
+  EXPECT_GT(v.at_default.strong_share, 0.2);
+  EXPECT_EQ(trained->model.default_threshold(), static_cast<float>(v.default_threshold));
+}
+
+TEST(Train, DifficultyAndPooledLabelsAreDeterministic) {
+  // The fixture scores only the primary pair, plus a third model on some
+  // records; the difficulty blend and pooled pairs must train and stay
+  // bit-identical, and change the model when they have data to act on.
+  std::string jsonl;
+  for (int i = 0; i < 40; ++i) {
+    const bool hard = i % 3 == 0;
+    jsonl += R"({"messages":[{"role":"user","content":"question )" + std::to_string(i) +
+             (hard ? " prove the bound" : " add the numbers") + R"("}],"scores":{")" + kStrong +
+             R"(":1,")" + kMini + R"(":)" + (hard ? "0" : "1") + R"(,"m3":)" + (i % 2 ? "0" : "1") +
+             R"(,"m4":0,"m5":1},"group":"g)" + std::to_string(i) + "\"}\n";
+  }
+  auto data = parse_jsonl(jsonl);
+  ASSERT_TRUE(data) << data.error();
+  TrainOptions o;
+  o.hash_bits = 12;
+  o.validation_folds = 0;
+  o.min_prompts_per_feature = 1;
+  auto plain = train(o, *data);
+  o.difficulty_weight = 0.5;
+  o.difficulty_min_models = 5;
+  auto blended = train(o, *data);
+  auto again = train(o, *data);
+  ASSERT_TRUE(plain && blended && again);
+  EXPECT_EQ(blended->model.serialize(), again->model.serialize());
+  EXPECT_NE(blended->model.serialize(), plain->model.serialize());
+  // Too few models scored: the difficulty signal is not used.
+  o.difficulty_min_models = 6;
+  auto unused = train(o, *data);
+  ASSERT_TRUE(unused);
+  EXPECT_EQ(unused->model.serialize(), plain->model.serialize());
+  // Pooled pairs restricted to primary-pair records.
+  TrainOptions p;
+  p.hash_bits = 12;
+  p.validation_folds = 0;
+  p.min_prompts_per_feature = 1;
+  p.pooled_pairs = {{"m3", kMini}};
+  p.pooled_pair_weight = 1;
+  p.pool_primary_prompts_only = true;
+  auto pooled = train(p, *data);
+  ASSERT_TRUE(pooled);
+  EXPECT_NE(pooled->model.serialize(), plain->model.serialize());
+  p.center_pooled_pairs = !p.center_pooled_pairs;
+  auto other_centring = train(p, *data);
+  ASSERT_TRUE(other_centring);
+  EXPECT_NE(other_centring->model.serialize(), pooled->model.serialize());
+}
+
 TEST(Evaluate, CurveArithmetic) {
   // Two prompts gain from strong, two do not; a perfect ranking.
   std::vector<ScoredPrompt> p = {
@@ -154,6 +239,12 @@ TEST(Evaluate, CurveArithmetic) {
   EXPECT_DOUBLE_EQ(r.mini_tier_accuracy, 1.0);
   EXPECT_DOUBLE_EQ(choose_threshold(p, 0.8), 0.5);
   EXPECT_DOUBLE_EQ(choose_threshold(p, 0.5), 0.85);
+  EXPECT_DOUBLE_EQ(choose_threshold_for_share(p, 0.5), 0.5);
+  EXPECT_DOUBLE_EQ(choose_threshold_for_share(p, 0.6), 0.5);
+  EXPECT_DOUBLE_EQ(choose_threshold_for_share(p, 0.75), 0.15);
+  // Below one prompt's share: still routes the top tie block.
+  EXPECT_DOUBLE_EQ(choose_threshold_for_share(p, 0.1), 0.85);
+  EXPECT_DOUBLE_EQ(choose_threshold_for_share({}, 0.5), 1.0);
 }
 
 }  // namespace
