@@ -159,6 +159,8 @@ std::string Model::serialize() const {
   for (float v : dense_weight_) w.f32(v);
   w.str(strong_model_);
   w.str(mini_model_);
+  w.u32(static_cast<uint32_t>(knots_.size()));
+  for (float k : knots_) w.f32(k);
   w.u32(static_cast<uint32_t>(nonzero_weights()));
   uint32_t last = 0;
   for (uint32_t i = 0; i < table_.size(); ++i) {
@@ -202,6 +204,17 @@ Expected<Model, std::string> Model::parse(std::string_view bytes) {
   for (float& v : m.dense_weight_) v = r.f32();
   m.strong_model_ = r.str();
   m.mini_model_ = r.str();
+  const uint32_t knots = r.u32();
+  if (knots > kMaxCalibrationKnots || knots == 1) {
+    return unexpected(std::string("model calibration knot count out of range"));
+  }
+  for (uint32_t k = 0; k < knots && r.ok(); ++k) {
+    const float v = r.f32();
+    if (!std::isfinite(v) || (!m.knots_.empty() && v < m.knots_.back())) {
+      return unexpected(std::string("model calibration knots not finite and non-decreasing"));
+    }
+    m.knots_.push_back(v);
+  }
   const uint32_t nonzero = r.u32();
   if (!r.ok()) return unexpected(std::string("model file truncated"));
   m.table_.assign(std::size_t{1} << m.hash_bits_, 0);
@@ -265,7 +278,31 @@ double Model::finish(double sparse_sum, const std::array<float, kDenseCount>& de
   for (uint32_t d = 0; d < kDenseCount; ++d) {
     z += static_cast<double>(dense_weight_[d]) * ((dense[d] - dense_mean_[d]) * dense_inv_std_[d]);
   }
-  return sigmoid(z);
+  return calibrate(sigmoid(z));
+}
+
+double Model::calibrate(double raw) const {
+  if (knots_.size() < 2) return raw;
+  if (raw <= knots_.front()) return 0.0;
+  if (raw >= knots_.back()) return 1.0;
+  // The last knot <= raw, then interpolate towards the next one.
+  const auto above = std::upper_bound(knots_.begin(), knots_.end(), static_cast<float>(raw));
+  const auto i = static_cast<std::size_t>(above - knots_.begin()) - 1;
+  const double lo = knots_[i], hi = knots_[i + 1];
+  const double frac = hi > lo ? std::clamp((raw - lo) / (hi - lo), 0.0, 1.0) : 0.0;
+  return (static_cast<double>(i) + frac) / static_cast<double>(knots_.size() - 1);
+}
+
+void Model::calibrate_on(std::vector<double> raw_scores, uint32_t steps) {
+  knots_.clear();
+  steps = std::clamp<uint32_t>(steps, 1, kMaxCalibrationKnots - 1);
+  if (raw_scores.size() < 2) return;
+  std::sort(raw_scores.begin(), raw_scores.end());
+  const double last = static_cast<double>(raw_scores.size() - 1);
+  for (uint32_t k = 0; k <= steps; ++k) {
+    const auto at = static_cast<std::size_t>(std::llround(last * k / steps));
+    knots_.push_back(static_cast<float>(raw_scores[at]));
+  }
 }
 
 double Model::linear(std::string_view text, const RequestShape& shape) const {

@@ -1,17 +1,24 @@
 // The router model: a logistic regression over hashed text features and
-// standardised structural features. score() is the estimated probability that
-// the strong tier is needed (the mini tier's answer would be worse); requests
-// scoring >= default_threshold() should go to the strong tier.
+// standardised structural features, whose output (how likely the strong tier
+// is needed: the mini tier's answer would be worse) is calibrated to a
+// percentile: score() is the share of the training prompts that score lower
+// (0.64 = harder than 64% of them). A threshold t therefore sends about
+// 1 - t of traffic like the training prompts to the strong tier, and equal
+// bands of [threshold, 1] hold equal shares of it. Requests scoring >=
+// default_threshold() should go to the strong tier. A model without
+// calibration knots (built by training before calibration) scores raw.
 //
 // Ownership and threads: a Model is an immutable value once built or loaded;
 // const methods are thread-safe and allocate at most one bounded text buffer.
 // Errors (unreadable or corrupt files) are returned as values, never thrown.
 //
-// File format (little-endian, version 1):
+// File format (little-endian, version 2):
 //   "SYROUTER" | u32 format_version | u32 feature_version | u32 hash_bits
 //   | f32 default_threshold | f32 bias | f32 table_scale
 //   | u32 dense_count | f32 mean[dense] | f32 inv_std[dense] | f32 weight[dense]
 //   | u16 len + strong model name | u16 len + mini model name
+//   | u32 knots | f32 knot[knots] (raw scores at evenly spaced percentiles,
+//     non-decreasing; 0 knots = uncalibrated)
 //   | u32 nonzero | nonzero x (varint index delta, i16 weight)
 //   | u32 FNV-1a checksum of everything before it
 #pragma once
@@ -29,7 +36,9 @@
 
 namespace sy::classifier {
 
-inline constexpr uint32_t kModelFormatVersion = 1;
+inline constexpr uint32_t kModelFormatVersion = 2;
+// At most this many calibration knots (percentile steps + 1).
+inline constexpr uint32_t kMaxCalibrationKnots = 1001;
 
 class Model {
  public:
@@ -74,6 +83,13 @@ class Model {
   // scores exactly like the same model after save + load.
   static Model from_parameters(const Parameters& p);
   void set_default_threshold(float t) { default_threshold_ = t; }
+  // Raw score -> percentile in [0, 1] by linear interpolation between the
+  // knots (identity without knots). Non-decreasing.
+  double calibrate(double raw) const;
+  // Sets the knots from raw training scores (any order): `steps` + 1 evenly
+  // spaced quantiles. Fewer than 2 scores leave the model uncalibrated.
+  void calibrate_on(std::vector<double> raw_scores, uint32_t steps = 100);
+  const std::vector<float>& calibration_knots() const { return knots_; }
 
  private:
   double linear(std::string_view text, const RequestShape& shape) const;
@@ -89,6 +105,7 @@ class Model {
   float default_threshold_ = 0.5f;
   std::string strong_model_;
   std::string mini_model_;
+  std::vector<float> knots_;  // empty: uncalibrated
 };
 
 }  // namespace sy::classifier

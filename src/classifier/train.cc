@@ -343,6 +343,33 @@ Expected<TrainResult, std::string> train(const TrainOptions& o, const Dataset& d
   std::vector<std::size_t> every(all.size());
   for (std::size_t i = 0; i < every.size(); ++i) every[i] = i;
   result.model = fit(every, labelled, o, static_cast<float>(threshold));
+  // Calibrate on the prompts the primary pair scores (user data with tier
+  // labels: every labelled prompt); the threshold moves with the scale.
+  std::vector<double> raw;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Record* rec = all[i];
+    const bool primary = pairs[0].strong >= 0 && pairs[0].mini >= 0 &&
+                         rec->score_of(static_cast<uint16_t>(pairs[0].strong)) &&
+                         rec->score_of(static_cast<uint16_t>(pairs[0].mini));
+    if (!primary) continue;
+    raw.push_back(labelled[i].weight > 0
+                      ? result.model.score(labelled[i].x)
+                      : result.model.score(features(rec->text, rec->shape, o.hash_bits)));
+  }
+  if (raw.size() < 2) {
+    raw.clear();
+    for (const Labelled& l : labelled) {
+      if (l.weight > 0) raw.push_back(result.model.score(l.x));
+    }
+  }
+  result.model.calibrate_on(std::move(raw));
+  const double calibrated = result.model.calibrate(threshold);
+  result.model.set_default_threshold(static_cast<float>(calibrated));
+  // The reports were measured at the raw threshold; they name it on the
+  // model's (calibrated) scale, the one configs and explain use.
+  if (result.validation) result.validation->default_threshold = calibrated;
+  for (auto& r : result.validation_runs) r.default_threshold = calibrated;
+  for (auto& r : result.report_pair_validation) r.default_threshold = calibrated;
   result.train_records = all.size();
   return result;
 }
