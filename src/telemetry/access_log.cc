@@ -14,7 +14,6 @@
 
 #include "telemetry/sanitize.h"
 #include "telemetry/utf8.h"
-#include "util/thread_priority.h"
 
 namespace sy::telemetry {
 
@@ -291,7 +290,6 @@ void AccessLogWriter::write_batch(const std::string& batch) {
 }
 
 void AccessLogWriter::run() {
-  lower_this_thread_priority();
   constexpr std::size_t kBatchBytes = 64 << 10;
   std::string batch;
   std::string line;

@@ -6,7 +6,6 @@
 #include <unordered_set>
 
 #include "store/period.h"
-#include "util/thread_priority.h"
 
 namespace sy::store::postgres {
 namespace {
@@ -122,7 +121,6 @@ void PgLedger::close() {
 }
 
 void PgLedger::run() {
-  lower_this_thread_priority();
   auto next_flush = SteadyClock::now() + options_.flush_interval;
   std::unique_lock lock(mutex_);
   int consecutive_failures = 0;

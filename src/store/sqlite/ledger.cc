@@ -5,7 +5,6 @@
 #include <map>
 
 #include "store/period.h"
-#include "util/thread_priority.h"
 
 namespace sy::store::sqlite {
 
@@ -58,7 +57,6 @@ void SqliteLedger::close() {
 }
 
 void SqliteLedger::run() {
-  lower_this_thread_priority();
   using Clock = std::chrono::steady_clock;
   auto next_flush = Clock::now() + options_.flush_interval;
   std::unique_lock lock(mutex_);
