@@ -65,18 +65,26 @@ sy::Expected<std::shared_ptr<const sy::routing::RoutingTable>, std::string> rout
   return sy::routing::RoutingTable::build(cfg, rc, sy::catalog::Catalog::builtin());
 }
 
+// The embedded configuration's policy: "model": "auto" picks gpt-4o-mini or
+// gpt-4o (both groups of every embedded configuration) with the builtin router.
+constexpr const char* kEmbeddedPolicies = R"(policies:
+  auto:
+    tiers:
+      mini: [gpt-4o-mini]
+      standard: [gpt-4o]
+)";
+
 // Auto-routing policies (`policies:`), validated against the configured
-// model groups. The embedded config has none.
+// model groups; without a file, the embedded configuration's.
 sy::Expected<std::shared_ptr<const sy::policy::PolicySet>, std::string> policies_for(
     const sy::config::Config& cfg, const std::string& path) {
-  if (path.empty()) return std::make_shared<const sy::policy::PolicySet>();
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = path.empty() ? YAML::Load(kEmbeddedPolicies) : YAML::LoadFile(path);
   } catch (const std::exception& e) {
     return sy::unexpected(std::string(e.what()));
   }
-  auto parsed = sy::policy::parse_policies(root, path, cfg);
+  auto parsed = sy::policy::parse_policies(root, path.empty() ? "<embedded>" : path, cfg);
   if (!parsed) return sy::unexpected(std::move(parsed.error()));
   return std::make_shared<const sy::policy::PolicySet>(std::move(*parsed));
 }

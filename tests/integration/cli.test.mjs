@@ -146,6 +146,14 @@ test('offline demo: serve with no config and no keys uses the bundled emulator',
   for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
   assert.ok(text.length > 0);
 
+  // "model": "auto" works out of the box: the embedded policy picks a tier.
+  const auto = await client.chat.completions
+                   .create({model: 'auto', messages: [{role: 'user', content: 'Hi there'}]})
+                   .withResponse();
+  assert.equal(auto.data.object, 'chat.completion');
+  assert.equal(auto.response.headers.get('x-switchyard-tier'), 'mini');
+  assert.equal(auto.response.headers.get('x-switchyard-model'), 'gpt-4o-mini');
+
   child.signalChild('SIGTERM');
   const {code} = await child.waitForExit(5000);
   assert.equal(code, 0);
