@@ -94,7 +94,7 @@ double cost_usd(const ModelInfo& model, const api::Usage& usage) {
   return ((prompt - cached) * p.input + cached * p.cached_input + completion * p.output) / 1e6;
 }
 
-std::vector<std::string> base_url_placeholders(const ProviderPreset& provider) {
+std::vector<std::string> base_url_fields(const ProviderPreset& provider) {
   std::vector<std::string> names;
   const std::string& url = provider.base_url;
   size_t pos = 0;

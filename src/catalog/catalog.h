@@ -48,7 +48,7 @@ std::string_view to_string(AuthStyle auth);
 struct ProviderPreset {
   std::string name;  // key in providers.yaml, e.g. "openai"
   WireFormat format = WireFormat::kOpenAI;
-  std::string base_url;  // may hold {placeholders}, e.g. https://{resource}.openai.azure.com/openai
+  std::string base_url;  // may hold {fields}, e.g. https://{resource}.openai.azure.com/openai
   AuthStyle auth = AuthStyle::kBearer;
   std::string env;  // variable holding the key, e.g. OPENAI_API_KEY; empty for auth none
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers, in file order
@@ -161,11 +161,11 @@ class Catalog {
 // price. Negative or inconsistent counts are clamped (cached <= prompt, >= 0).
 double cost_usd(const ModelInfo& model, const api::Usage& usage);
 
-// The {placeholders} in a provider's base_url, in order, e.g. {"resource"}.
-std::vector<std::string> base_url_placeholders(const ProviderPreset& provider);
+// The {fields} in a provider's base_url, in order, e.g. {"resource"}.
+std::vector<std::string> base_url_fields(const ProviderPreset& provider);
 
-// base_url with every {placeholder} replaced from `values`; an error names the
-// first placeholder without a value.
+// base_url with every {field} replaced from `values`; an error names the
+// first template field without a value.
 Expected<std::string, std::string> expand_base_url(
     const ProviderPreset& provider, const std::map<std::string, std::string, std::less<>>& values);
 

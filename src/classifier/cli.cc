@@ -105,15 +105,18 @@ void run_train(const TrainArgs& args) {
       result->model.nonzero_weights(), result->model.default_threshold());
 }
 
+// The model file at `path`, or the builtin model when it is empty; exits
+// with the load error otherwise.
+Model model_from(const std::string& path) {
+  if (path.empty()) return Model::builtin();
+  auto m = Model::load(path);
+  if (!m) fail(m.error());
+  return std::move(*m);
+}
+
 void run_eval(const EvalArgs& args) {
-  Model loaded;
-  const Model* model = &Model::builtin();
-  if (!args.model.empty()) {
-    auto m = Model::load(args.model);
-    if (!m) fail(m.error());
-    loaded = std::move(*m);
-    model = &loaded;
-  }
+  const Model loaded = model_from(args.model);
+  const Model* model = &loaded;
   auto data = read_jsonl(args.data);
   if (!data) fail(data.error());
   const std::string strong = args.strong.empty() ? model->strong_model() : args.strong;
@@ -135,14 +138,8 @@ struct ScoreArgs {
 };
 
 void run_score(const ScoreArgs& args) {
-  Model loaded;
-  const Model* model = &Model::builtin();
-  if (!args.model.empty()) {
-    auto m = Model::load(args.model);
-    if (!m) fail(m.error());
-    loaded = std::move(*m);
-    model = &loaded;
-  }
+  const Model loaded = model_from(args.model);
+  const Model* model = &loaded;
   for (const auto& text : args.texts) {
     RequestShape shape;
     shape.total_chars = text.size() + 1;  // as one user message, see collect_messages()

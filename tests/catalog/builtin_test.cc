@@ -127,12 +127,12 @@ TEST(BuiltinCatalog, RequiredProvidersHaveTheirPresets) {
   EXPECT_EQ(azure->format, WireFormat::kAzure);
   EXPECT_EQ(azure->auth, AuthStyle::kApiKey);
   EXPECT_FALSE(azure->api_version.empty());
-  EXPECT_EQ(base_url_placeholders(*azure), std::vector<std::string>{"resource"});
+  EXPECT_EQ(base_url_fields(*azure), std::vector<std::string>{"resource"});
 
   const ProviderPreset* bedrock = c.provider("bedrock");
   ASSERT_NE(bedrock, nullptr);
   EXPECT_EQ(bedrock->auth, AuthStyle::kSigV4);
-  EXPECT_EQ(base_url_placeholders(*bedrock), std::vector<std::string>{"region"});
+  EXPECT_EQ(base_url_fields(*bedrock), std::vector<std::string>{"region"});
 
   for (const char* name : {"openai", "gemini", "mistral", "groq", "deepseek", "together",
                            "fireworks", "xai", "perplexity", "openrouter", "cerebras", "cohere",

@@ -99,7 +99,7 @@ TEST(BaseUrl, ExpandsPlaceholders) {
   EXPECT_NE(missing.error().find("{resource}"), std::string::npos);
 
   const ProviderPreset* openai = Catalog::builtin().provider("openai");
-  EXPECT_TRUE(base_url_placeholders(*openai).empty());
+  EXPECT_TRUE(base_url_fields(*openai).empty());
   EXPECT_EQ(*expand_base_url(*openai, {}), "https://api.openai.com/v1");
 }
 

@@ -85,6 +85,27 @@ describe('keep-alive', () => {
     }
   });
 
+  test('a 400 kB prompt, then a small request, on one keep-alive connection', async () => {
+    // Large bodies are read in Content-Length-sized steps and the big read
+    // buffer is released before the connection idles; neither may cost bytes.
+    const conn = await RawConnection.open(gw.host, gw.port);
+    try {
+      const big = 'x'.repeat(400 * 1024);  // ~51k tokens: fits gpt-4o's window
+      const body = JSON.stringify({model: 'gpt-4o', messages: [{role: 'user', content: big}]});
+      await conn.write('POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n' +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+      await conn.write(body);
+      const a = await conn.readResponse(10000);
+      assert.equal(a.status, 200, a.body);
+      await conn.write(chatRequest());
+      const b = await conn.readResponse();
+      assert.equal(b.status, 200, b.body);
+      assert.equal(JSON.parse(b.body).object, 'chat.completion');
+    } finally {
+      conn.destroy();
+    }
+  });
+
   test('pipelined requests are answered in order', async () => {
     const conn = await RawConnection.open(gw.host, gw.port);
     try {
