@@ -28,7 +28,7 @@ class OpenAiFormat final : public ClientFormat {
 class AnthropicFormat final : public ClientFormat {
  public:
   explicit AnthropicFormat(std::string model)
-      : model_(std::move(model)), stream_("msg_" + new_request_id().substr(0, 24), model_) {}
+      : model_(std::move(model)), stream_("msg_" + new_request_id().substr(8), model_) {}
 
   Response error(const api::ApiError& e) const override {
     return {e.status, "application/json", providers::anthropic::anthropic_error_body(e), {}};

@@ -139,7 +139,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
   // The ledger deduplicates on the row id, so a client's x-request-id (which
   // clients may reuse) gets a gateway suffix to stay unique per request.
   std::string ledger_id = out.request_id();
-  if (out.request_id_from_client()) ledger_id += "~" + new_request_id().substr(0, 16);
+  if (out.request_id_from_client()) ledger_id += "~" + new_request_id();
   Settlement settlement(services, std::move(ledger_id), worker.io().get_executor(),
                         Observers{&worker.metrics(), shared.access_log.get(), &shared.access_format});
   const telemetry::TraceContext trace = telemetry::start_trace(in.traceparent, in.tracestate);

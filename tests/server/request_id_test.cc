@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 #include <string>
 
 namespace sy::server {
@@ -35,6 +37,19 @@ TEST(RequestId, GeneratedIdsAreHexAndUnique) {
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(RequestId, GeneratedIdsStartWithTheTimeSoTheySortByIt) {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const std::string first = new_request_id();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const std::string second = new_request_id();
+  EXPECT_LT(first, second);
+  const int64_t stamped = std::stoll(first.substr(0, 12), nullptr, 16);
+  EXPECT_GE(stamped, now_ms);
+  EXPECT_LT(stamped, now_ms + 1000);
 }
 
 }  // namespace

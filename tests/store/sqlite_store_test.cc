@@ -4,8 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <sched.h>
+
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "store/sqlite/store.h"
@@ -16,9 +20,10 @@ namespace {
 
 using sy::testing::TempDir;
 
-SqliteStore open_store(const std::string& path, int flush_ms = 1000) {
+SqliteStore open_store(const std::string& path, int flush_ms = 1000, LedgerOptions ledger = {}) {
   SqliteOptions options;
   options.path = path;
+  options.ledger = ledger;
   options.ledger.flush_interval = std::chrono::milliseconds(flush_ms);
   auto s = open_sqlite_store(options);
   EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
@@ -205,6 +210,88 @@ TEST(SqliteLedger, FlushesOnItsIntervalWithoutBeingAsked) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(store.ledger->usage({})->total.requests, 1);
+}
+
+// Scheduling policy of this process's thread named `name`, or -1.
+int policy_of_thread(const std::string& name) {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return -1;
+  int policy = -1;
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream comm(std::string("/proc/self/task/") + e->d_name + "/comm");
+    std::string comm_name;
+    std::getline(comm, comm_name);
+    if (comm_name == name) policy = sched_getscheduler(std::atoi(e->d_name));
+  }
+  closedir(dir);
+  return policy;
+}
+
+TEST(SqliteLedger, RoutineWriterRunsAtIdlePriorityTheCatchUpWriterDoesNot) {
+  TempDir dir;
+  auto store = open_store(dir.file("s.db"));
+  for (int i = 0; i < 100 && policy_of_thread("sy-ledger-idle") != SCHED_IDLE; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(policy_of_thread("sy-ledger-idle"), SCHED_IDLE);
+  EXPECT_EQ(policy_of_thread("sy-ledger"), SCHED_OTHER);
+}
+
+// The routine writer waits for its interval or batch_rows; a longer queue is
+// the catch-up writer's to commit, without anyone calling flush().
+TEST(SqliteLedger, CatchUpWriterCommitsOnceEscalateRowsWait) {
+  TempDir dir;
+  LedgerOptions ledger;
+  ledger.batch_rows = 1000;  // more than are appended: the routine writer sleeps
+  ledger.escalate_rows = 200;
+  auto store = open_store(dir.file("s.db"), 60'000, ledger);
+  for (int i = 0; i < 250; ++i) store.ledger->append(row("r" + std::to_string(i), "", 1, i));
+  int64_t committed = 0;
+  for (int i = 0; i < 300 && committed < 250; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    committed = store.ledger->usage({})->total.requests;
+  }
+  EXPECT_EQ(committed, 250);
+}
+
+// One core, a normal-priority thread spinning on it: the idle-priority writer
+// gets (almost) no CPU, so the catch-up writer must commit the rows within
+// about two flush intervals, in order.
+TEST(SqliteLedger, StarvedRoutineWriterIsCaughtUpWithinTwoIntervals) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  cpu_set_t before;
+  ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
+  int cpu = 0;
+  while (!CPU_ISSET(cpu, &before)) ++cpu;
+  CPU_SET(cpu, &one);
+  // Threads inherit the affinity of the thread that creates them.
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  TempDir dir;
+  {
+    constexpr int kFlushMs = 100;
+    auto store = open_store(dir.file("s.db"), kFlushMs);
+    std::atomic<bool> spin{true};
+    std::thread spinner([&] {
+      while (spin.load(std::memory_order_relaxed)) {
+      }
+    });
+    for (int i = 0; i < 20; ++i) store.ledger->append(row("r" + std::to_string(i), "", 1, i));
+    const auto start = std::chrono::steady_clock::now();
+    int64_t committed = 0;
+    while (committed < 20 && std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      committed = store.ledger->usage({})->total.requests;
+    }
+    const auto waited = std::chrono::steady_clock::now() - start;
+    spin = false;
+    spinner.join();
+    EXPECT_EQ(committed, 20);
+    // Two intervals plus slack for the test thread's own polling on one core.
+    EXPECT_LT(waited, std::chrono::milliseconds(2 * kFlushMs + 400));
+  }
+  sched_setaffinity(0, sizeof before, &before);
 }
 
 // A child process appends rows continuously and is SIGKILLed; the store must

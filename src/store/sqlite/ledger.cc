@@ -5,13 +5,22 @@
 #include <map>
 
 #include "store/period.h"
+#include "util/thread_priority.h"
 
 namespace sy::store::sqlite {
 
 SqliteLedger::SqliteLedger(std::unique_ptr<Db> writer, std::unique_ptr<Db> reader,
                            LedgerOptions options)
     : options_(options), writer_(std::move(writer)), reader_(std::move(reader)) {
-  thread_ = std::thread([this] { run(); });
+  idle_writer_ = std::thread([this] {
+    util::name_current_thread("sy-ledger-idle");
+    if (options_.idle_priority_writer) util::run_current_thread_at_idle_priority();
+    run_idle_writer();
+  });
+  catch_up_writer_ = std::thread([this] {
+    util::name_current_thread("sy-ledger");
+    run_catch_up_writer();
+  });
 }
 
 SqliteLedger::~SqliteLedger() { close(); }
@@ -25,6 +34,7 @@ bool SqliteLedger::append(LedgerRow row) {
   queue_.push_back(std::move(row));
   ++appended_;
   if (queue_.size() >= options_.batch_rows) wake_.notify_one();
+  if (queue_.size() >= options_.escalate_rows) wake_catch_up_.notify_one();
   return true;
 }
 
@@ -39,7 +49,8 @@ Expected<bool, StoreError> SqliteLedger::flush() {
   if (done_ >= target) return true;
   const uint64_t failures_before = failures_;
   flush_target_ = std::max(flush_target_, target);
-  wake_.notify_one();
+  retry_after_ = {};  // an explicit flush tries at once, even after a failure
+  wake_catch_up_.notify_one();
   committed_.wait(lock, [&] { return done_ >= target || failures_ != failures_before || closed_; });
   if (done_ >= target) return true;
   return unexpected(failures_ != failures_before
@@ -51,114 +62,205 @@ void SqliteLedger::close() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    wake_.notify_one();
   }
-  if (thread_.joinable()) thread_.join();
+  wake_.notify_all();
+  wake_catch_up_.notify_all();
+  if (catch_up_writer_.joinable()) catch_up_writer_.join();
+  if (idle_writer_.joinable()) idle_writer_.join();
 }
 
-void SqliteLedger::run() {
-  using Clock = std::chrono::steady_clock;
+void SqliteLedger::run_idle_writer() {
   auto next_flush = Clock::now() + options_.flush_interval;
   std::unique_lock lock(mutex_);
-  int consecutive_failures = 0;
   while (true) {
     wake_.wait_until(lock, next_flush, [&] {
-      return stopping_ || flush_target_ > done_ || queue_.size() >= options_.batch_rows;
+      return stopping_ || (queue_.size() >= options_.batch_rows && Clock::now() >= retry_after_);
     });
-    if (queue_.empty()) {
-      if (stopping_) break;
-      next_flush = Clock::now() + options_.flush_interval;
-      continue;
-    }
-    std::deque<LedgerRow> batch;
-    batch.swap(queue_);
-    lock.unlock();
-    auto written = write_batch(batch);
-    lock.lock();
-    if (written) {
-      consecutive_failures = 0;
-      done_ += batch.size();
-    } else {
-      ++failures_;
-      ++consecutive_failures;
-      last_error_ = written.error();
-      if (stopping_ && consecutive_failures >= 3) {
-        // Shutting down and the database keeps failing: give up on the batch.
-        dropped_ += batch.size();
-        done_ += batch.size();
-      } else {
-        // Keep the rows, in order, for the next attempt (idempotent on request_id).
-        for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
-          queue_.push_front(std::move(*it));
-        }
-      }
-    }
-    committed_.notify_all();
+    if (stopping_) break;  // the catch-up writer drains what is left
     next_flush = Clock::now() + options_.flush_interval;
+    if (queue_.empty() || Clock::now() < retry_after_) continue;
+    lock.unlock();
+    drain(Writer::kIdle);
+    lock.lock();
+  }
+}
+
+void SqliteLedger::run_catch_up_writer() {
+  std::unique_lock lock(mutex_);
+  uint64_t appended_at_last_check = appended_;
+  auto next_check = Clock::now() + options_.flush_interval;
+  while (true) {
+    wake_catch_up_.wait_until(lock, next_check, [&] {
+      return stopping_ || ((flush_target_ > done_ || queue_.size() >= options_.escalate_rows) &&
+                           Clock::now() >= retry_after_);
+    });
+    const auto now = Clock::now();
+    bool due = stopping_ || ((flush_target_ > done_ || queue_.size() >= options_.escalate_rows) &&
+                             now >= retry_after_);
+    if (now >= next_check) {
+      // Rows appended before the previous check still queued, or a batch open
+      // for a whole interval: the idle writer is not getting the CPU.
+      const bool stale_queue = taken_ < appended_at_last_check;
+      const bool stale_batch = batch_open_ && now - batch_since_ >= options_.flush_interval;
+      due = due || ((stale_queue || stale_batch) && now >= retry_after_);
+      appended_at_last_check = appended_;
+      next_check = now + options_.flush_interval;
+    }
+    if (!due) continue;
+    lock.unlock();
+    drain(Writer::kCatchUp);
+    lock.lock();
+    if (!stopping_) continue;
+    if (queue_.empty() && !batch_open_) break;
+    if (consecutive_failures_ >= 3) {
+      // Shutting down and the database keeps failing: give up on the rows.
+      dropped_ += queue_.size();
+      done_ += queue_.size();
+      taken_ += queue_.size();
+      queue_.clear();
+      break;
+    }
   }
   closed_ = true;
   committed_.notify_all();
 }
 
-Expected<bool, StoreError> SqliteLedger::write_batch(const std::deque<LedgerRow>& rows) {
-  Db& db = *writer_;
-  if (auto b = db.exec("BEGIN IMMEDIATE"); !b) return b;
-  auto fail = [&](std::string_view what) -> Expected<bool, StoreError> {
-    auto e = db.error(what);
-    db.exec("ROLLBACK");
-    return unexpected(e);
-  };
-  Stmt insert(db,
-              "INSERT OR IGNORE INTO ledger(time_ms, request_id, key_id, requested_model, policy,"
-              " provider, upstream_model, status, error_class, prompt_tokens, completion_tokens,"
-              " cached_tokens, reasoning_tokens, cost_micros, latency_ms, ttft_ms, attempts)"
-              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  Stmt key(db, "SELECT budget_period, period_start_ms FROM keys WHERE id=?");
-  Stmt charge(db,
-              "UPDATE keys SET period_start_ms=?1, spent_micros = CASE WHEN ?4 THEN ?2"
-              " ELSE spent_micros + ?2 END,"
-              " credits_micros = CASE WHEN credits_micros IS NULL THEN NULL"
-              " ELSE credits_micros - ?3 END WHERE id=?5");
-  Stmt credit_only(db,
-                   "UPDATE keys SET credits_micros = credits_micros - ? WHERE id=? AND"
-                   " credits_micros IS NOT NULL");
-  if (!insert.ok() || !key.ok() || !charge.ok() || !credit_only.ok()) return fail("prepare");
-
-  for (const LedgerRow& r : rows) {
-    insert.reset();
-    insert.bind(1, r.time_ms).bind(2, r.request_id).bind(3, r.key_id).bind(4, r.requested_model);
-    insert.bind(5, r.policy).bind(6, r.provider).bind(7, r.upstream_model);
-    insert.bind(8, static_cast<int64_t>(r.status)).bind(9, r.error_class);
-    insert.bind(10, r.prompt_tokens).bind(11, r.completion_tokens).bind(12, r.cached_tokens);
-    insert.bind(13, r.reasoning_tokens).bind(14, r.cost).bind(15, r.latency_ms);
-    insert.bind(16, r.ttft_ms).bind(17, static_cast<int64_t>(r.attempts));
-    if (insert.step() != SQLITE_DONE) return fail("insert ledger row");
-    const bool inserted = sqlite3_changes(db.handle()) == 1;
-    if (!inserted || r.key_id.empty() || r.cost == 0) continue;
-
-    key.reset();
-    key.bind(1, r.key_id);
-    const int rc = key.step();
-    if (rc == SQLITE_DONE) continue;  // unknown key: the row still counts in reports
-    if (rc != SQLITE_ROW) return fail("read key period");
-    const BudgetPeriod period = parse_period(key.text(0)).value_or(BudgetPeriod::kNever);
-    const int64_t stored_start = key.int64(1);
-    key.reset();
-    const int64_t row_start = period_start_ms(period, r.time_ms);
-    if (row_start < stored_start) {
-      // A late row from an earlier period: it no longer counts against the
-      // budget, but prepaid credit still pays for it.
-      credit_only.reset();
-      credit_only.bind(1, r.cost).bind(2, r.key_id);
-      if (credit_only.step() != SQLITE_DONE) return fail("debit credits");
-      continue;
+void SqliteLedger::drain(Writer who) {
+  if (who == Writer::kCatchUp) catch_up_wants_connection_.store(true, std::memory_order_relaxed);
+  std::lock_guard writing(write_mutex_);
+  if (who == Writer::kCatchUp) catch_up_wants_connection_.store(false, std::memory_order_relaxed);
+  while (true) {
+    if (batch_.empty() && !start_batch()) return;
+    while (batch_pos_ < batch_.size()) {
+      if (who == Writer::kIdle && catch_up_wants_connection_.load(std::memory_order_relaxed)) {
+        return;  // the catch-up writer continues this transaction
+      }
+      if (auto written = write_row(batch_[batch_pos_]); !written) {
+        finish_batch(std::move(written));
+        return;
+      }
+      ++batch_pos_;
     }
-    charge.reset();
-    charge.bind(1, row_start).bind(2, r.cost).bind(3, r.cost);
-    charge.bind(4, static_cast<int64_t>(row_start > stored_start)).bind(5, r.key_id);
-    if (charge.step() != SQLITE_DONE) return fail("debit key");
+    auto committed = writer_->exec("COMMIT");
+    const bool ok = committed.has_value();
+    finish_batch(std::move(committed));
+    if (!ok) return;
   }
-  return db.exec("COMMIT");
+}
+
+bool SqliteLedger::start_batch() {
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.empty()) return false;
+    const size_t n = std::min(queue_.size(), options_.batch_rows);
+    for (size_t i = 0; i < n; ++i) {
+      batch_.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    taken_ += n;
+    batch_open_ = true;
+    batch_since_ = Clock::now();
+  }
+  batch_pos_ = 0;
+  if (!statements_ready()) {
+    finish_batch(unexpected(writer_->error("prepare")));
+    return false;
+  }
+  if (auto begun = writer_->exec("BEGIN IMMEDIATE"); !begun) {
+    finish_batch(std::move(begun));
+    return false;
+  }
+  return true;
+}
+
+void SqliteLedger::finish_batch(Expected<bool, StoreError> result) {
+  if (!result) writer_->exec("ROLLBACK");  // harmless when no transaction is open
+  std::lock_guard lock(mutex_);
+  batch_open_ = false;
+  if (result) {
+    done_ += batch_.size();
+    consecutive_failures_ = 0;
+  } else {
+    ++failures_;
+    ++consecutive_failures_;
+    last_error_ = result.error();
+    retry_after_ = Clock::now() + options_.flush_interval;
+    // Keep the rows, in order, for the next attempt (idempotent on request_id).
+    taken_ -= batch_.size();
+    for (auto it = batch_.rbegin(); it != batch_.rend(); ++it) queue_.push_front(std::move(*it));
+  }
+  batch_.clear();
+  batch_pos_ = 0;
+  committed_.notify_all();
+}
+
+bool SqliteLedger::statements_ready() {
+  if (insert_) return true;
+  Db& db = *writer_;
+  insert_ = std::make_unique<Stmt>(
+      db,
+      "INSERT OR IGNORE INTO ledger(time_ms, request_id, key_id, requested_model, policy,"
+      " provider, upstream_model, status, error_class, prompt_tokens, completion_tokens,"
+      " cached_tokens, reasoning_tokens, cost_micros, latency_ms, ttft_ms, attempts)"
+      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  key_period_ = std::make_unique<Stmt>(db, "SELECT budget_period, period_start_ms FROM keys WHERE id=?");
+  charge_ = std::make_unique<Stmt>(
+      db,
+      "UPDATE keys SET period_start_ms=?1, spent_micros = CASE WHEN ?4 THEN ?2"
+      " ELSE spent_micros + ?2 END,"
+      " credits_micros = CASE WHEN credits_micros IS NULL THEN NULL"
+      " ELSE credits_micros - ?3 END WHERE id=?5");
+  credit_only_ = std::make_unique<Stmt>(
+      db,
+      "UPDATE keys SET credits_micros = credits_micros - ? WHERE id=? AND"
+      " credits_micros IS NOT NULL");
+  if (insert_->ok() && key_period_->ok() && charge_->ok() && credit_only_->ok()) return true;
+  insert_.reset();
+  key_period_.reset();
+  charge_.reset();
+  credit_only_.reset();
+  return false;
+}
+
+Expected<bool, StoreError> SqliteLedger::write_row(const LedgerRow& r) {
+  Db& db = *writer_;
+  Stmt& insert = *insert_;
+  insert.reset();
+  insert.bind(1, r.time_ms).bind(2, r.request_id).bind(3, r.key_id).bind(4, r.requested_model);
+  insert.bind(5, r.policy).bind(6, r.provider).bind(7, r.upstream_model);
+  insert.bind(8, static_cast<int64_t>(r.status)).bind(9, r.error_class);
+  insert.bind(10, r.prompt_tokens).bind(11, r.completion_tokens).bind(12, r.cached_tokens);
+  insert.bind(13, r.reasoning_tokens).bind(14, r.cost).bind(15, r.latency_ms);
+  insert.bind(16, r.ttft_ms).bind(17, static_cast<int64_t>(r.attempts));
+  if (insert.step() != SQLITE_DONE) return unexpected(db.error("insert ledger row"));
+  const bool inserted = sqlite3_changes(db.handle()) == 1;
+  if (!inserted || r.key_id.empty() || r.cost == 0) return true;
+
+  Stmt& key = *key_period_;
+  key.reset();
+  key.bind(1, r.key_id);
+  const int rc = key.step();
+  if (rc == SQLITE_DONE) return true;  // unknown key: the row still counts in reports
+  if (rc != SQLITE_ROW) return unexpected(db.error("read key period"));
+  const BudgetPeriod period = parse_period(key.text(0)).value_or(BudgetPeriod::kNever);
+  const int64_t stored_start = key.int64(1);
+  key.reset();
+  const int64_t row_start = period_start_ms(period, r.time_ms);
+  if (row_start < stored_start) {
+    // A late row from an earlier period: it no longer counts against the
+    // budget, but prepaid credit still pays for it.
+    Stmt& credit_only = *credit_only_;
+    credit_only.reset();
+    credit_only.bind(1, r.cost).bind(2, r.key_id);
+    if (credit_only.step() != SQLITE_DONE) return unexpected(db.error("debit credits"));
+    return true;
+  }
+  Stmt& charge = *charge_;
+  charge.reset();
+  charge.bind(1, row_start).bind(2, r.cost).bind(3, r.cost);
+  charge.bind(4, static_cast<int64_t>(row_start > stored_start)).bind(5, r.key_id);
+  if (charge.step() != SQLITE_DONE) return unexpected(db.error("debit key"));
+  return true;
 }
 
 Expected<UsageReport, StoreError> SqliteLedger::usage(const UsageQuery& q) {

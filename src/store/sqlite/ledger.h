@@ -1,13 +1,25 @@
-// SqliteLedger: Ledger with a bounded in-memory queue and one background
-// writer thread that commits a batch per flush interval in one transaction
-// (INSERT OR IGNORE on request_id, plus the key balance debits).
+// SqliteLedger: Ledger with a bounded in-memory queue and two background
+// writer threads that commit queued rows in transactions (INSERT OR IGNORE on
+// request_id, plus the key balance debits), one batch at a time and in order.
 //
-// Threads: append() takes a short mutex and never does I/O; the writer owns
-// its own connection; usage() and recompute_balances() use a third connection
-// behind a mutex. Destruction calls close(). See store/ledger.h for the contract.
+// The routine writer runs at SCHED_IDLE: it commits every flush interval (or
+// once batch_rows wait), and the kernel preempts it the moment a request
+// worker wakes, so ledger work never sits in front of a request (under a fair
+// scheduler it delayed a worker sharing its core by up to a slice, ~2 ms).
+// When it cannot keep up (a saturated core gives it almost no CPU) the
+// catch-up writer, at normal priority, takes over: once escalate_rows wait, or
+// rows are older than one flush interval, and for every flush() and close().
+// The idle writer hands the catch-up writer its open transaction between two
+// rows, so the catch-up writer waits at most one row's work.
+//
+// Threads: append() takes a short mutex and never does I/O; the writers share
+// one connection (one at a time, under write_mutex_); usage() and
+// recompute_balances() use a third connection behind a mutex. Destruction
+// calls close(). See store/ledger.h for the contract.
 #pragma once
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -24,8 +36,14 @@ struct LedgerOptions {
   std::chrono::milliseconds flush_interval{1000};
   // Rows held in memory at most; append() refuses beyond. Default: 100000.
   size_t queue_capacity = 100'000;
-  // A batch is committed early when this many rows are waiting. Default: 5000.
+  // A batch is committed early when this many rows are waiting; also the most
+  // rows one transaction holds. Default: 5000.
   size_t batch_rows = 5'000;
+  // The catch-up writer (normal priority) takes over when this many rows are
+  // waiting. Default: 10000.
+  size_t escalate_rows = 10'000;
+  // Run the routine writer at SCHED_IDLE. Default: true.
+  bool idle_priority_writer = true;
 };
 
 class SqliteLedger final : public Ledger {
@@ -42,27 +60,52 @@ class SqliteLedger final : public Ledger {
   uint64_t dropped_rows() const override;
 
  private:
-  void run();
-  Expected<bool, StoreError> write_batch(const std::deque<LedgerRow>& rows);
+  enum class Writer { kIdle, kCatchUp };
+  using Clock = std::chrono::steady_clock;
+
+  void run_idle_writer();
+  void run_catch_up_writer();
+  // Commits queued rows, a transaction of at most batch_rows at a time, until
+  // the queue is empty or a write fails; the idle writer also stops (leaving
+  // its transaction open) when the catch-up writer asks for the connection.
+  void drain(Writer who);
+  bool start_batch();                                // REQUIRES: write_mutex_
+  Expected<bool, StoreError> write_row(const LedgerRow& row);  // REQUIRES: write_mutex_
+  void finish_batch(Expected<bool, StoreError> result);       // REQUIRES: write_mutex_
+  bool statements_ready();                                    // REQUIRES: write_mutex_
 
   const LedgerOptions options_;
-  std::unique_ptr<Db> writer_;  // used by the writer thread only
+
+  // The writers' connection and their batch in progress; GUARDED_BY(write_mutex_).
+  std::mutex write_mutex_;
+  std::unique_ptr<Db> writer_;
+  std::unique_ptr<Stmt> insert_, key_period_, charge_, credit_only_;  // prepared once
+  std::deque<LedgerRow> batch_;  // taken from the queue; written in one transaction
+  size_t batch_pos_ = 0;         // rows of batch_ already written
+  std::atomic<bool> catch_up_wants_connection_{false};
   std::mutex reader_mutex_;
   std::unique_ptr<Db> reader_;
 
   mutable std::mutex mutex_;
-  std::condition_variable wake_;       // writer waits here
+  std::condition_variable wake_;       // the idle writer waits here
+  std::condition_variable wake_catch_up_;  // the catch-up writer waits here
   std::condition_variable committed_;  // flush() waits here
   std::deque<LedgerRow> queue_;        // GUARDED_BY(mutex_)
   uint64_t appended_ = 0;              // rows accepted so far; GUARDED_BY(mutex_)
+  uint64_t taken_ = 0;                 // rows moved into a batch so far; GUARDED_BY(mutex_)
   uint64_t done_ = 0;                  // rows committed so far; GUARDED_BY(mutex_)
+  Clock::time_point batch_since_;      // when the batch in progress was taken; GUARDED_BY(mutex_)
+  bool batch_open_ = false;            // GUARDED_BY(mutex_)
+  int consecutive_failures_ = 0;       // GUARDED_BY(mutex_)
+  Clock::time_point retry_after_{};    // no writes before this after a failure; GUARDED_BY(mutex_)
   uint64_t flush_target_ = 0;          // GUARDED_BY(mutex_)
   uint64_t failures_ = 0;              // failed batch writes; GUARDED_BY(mutex_)
   uint64_t dropped_ = 0;               // GUARDED_BY(mutex_)
   StoreError last_error_;              // GUARDED_BY(mutex_)
   bool stopping_ = false;              // GUARDED_BY(mutex_)
   bool closed_ = false;                // GUARDED_BY(mutex_)
-  std::thread thread_;
+  std::thread idle_writer_;
+  std::thread catch_up_writer_;
 };
 
 }  // namespace sy::store::sqlite
