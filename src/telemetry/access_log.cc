@@ -14,6 +14,7 @@
 
 #include "telemetry/sanitize.h"
 #include "telemetry/utf8.h"
+#include "util/thread_priority.h"
 
 namespace sy::telemetry {
 
@@ -219,7 +220,15 @@ AccessLogWriter::AccessLogWriter(AccessLogOptions options) {
     }
     owns_fd_ = true;
   }
-  thread_ = std::thread([this] { run(); });
+  idle_writer_ = std::thread([this, idle = options.idle_priority_writer] {
+    util::name_current_thread("sy-accesslog-idl");
+    if (idle) util::run_current_thread_at_idle_priority();
+    run_idle_writer();
+  });
+  catch_up_writer_ = std::thread([this] {
+    util::name_current_thread("sy-accesslog");
+    run_catch_up_writer();
+  });
 }
 
 AccessLogWriter::~AccessLogWriter() {
@@ -289,27 +298,53 @@ void AccessLogWriter::write_batch(const std::string& batch) {
   }
 }
 
-void AccessLogWriter::run() {
+std::size_t AccessLogWriter::write_some() {
   constexpr std::size_t kBatchBytes = 64 << 10;
-  std::string batch;
-  std::string line;
+  // One consumer at a time, so lines keep their order and batches never mix.
+  std::lock_guard writing(write_mutex_);
+  std::size_t lines = 0;
+  while (batch_.size() < kBatchBytes && try_pop(line_)) {
+    batch_ += line_;
+    ++lines;
+  }
+  if (!batch_.empty()) {
+    write_batch(batch_);
+    written_.fetch_add(lines, std::memory_order_relaxed);
+    batch_.clear();
+  }
+  return lines;
+}
+
+std::size_t AccessLogWriter::queued() const {
+  return enqueue_pos_.load(std::memory_order_relaxed) -
+         dequeue_pos_.load(std::memory_order_relaxed);
+}
+
+void AccessLogWriter::run_idle_writer() {
   for (;;) {
     bool stopping = stopping_.load(std::memory_order_acquire);
-    std::size_t lines = 0;
-    while (batch.size() < kBatchBytes && try_pop(line)) {
-      batch += line;
-      ++lines;
-    }
-    if (!batch.empty()) {
-      write_batch(batch);
-      written_.fetch_add(lines, std::memory_order_relaxed);
-      batch.clear();
-      continue;  // more may be queued
-    }
-    if (stopping) break;  // queue drained after the stop flag was seen
+    if (write_some() > 0) continue;  // more may be queued
+    if (stopping) break;             // queue drained after the stop flag was seen
     std::unique_lock lock(wake_mutex_);
     wake_.wait_for(lock, std::chrono::milliseconds(5),
                    [this] { return stopping_.load(std::memory_order_relaxed); });
+  }
+}
+
+void AccessLogWriter::run_catch_up_writer() {
+  for (;;) {
+    {
+      std::unique_lock lock(wake_mutex_);
+      wake_.wait_for(lock, std::chrono::milliseconds(20),
+                     [this] { return stopping_.load(std::memory_order_relaxed); });
+    }
+    const bool stopping = stopping_.load(std::memory_order_acquire);
+    // A quarter full: the idle-priority writer is not getting the CPU.
+    if (stopping || queued() >= (mask_ + 1) / 4) {
+      while (write_some() > 0) {
+      }
+    }
+    if (stopping) break;
   }
 }
 
@@ -319,7 +354,8 @@ void AccessLogWriter::stop() {
     stopping_.store(true, std::memory_order_release);
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (catch_up_writer_.joinable()) catch_up_writer_.join();
+  if (idle_writer_.joinable()) idle_writer_.join();
   // A producer that saw the flag clear just before it was set may have queued
   // a line after the thread's last pass: write it here (single consumer now).
   std::string line;

@@ -7,11 +7,14 @@
 // completion text appear only when `include_text` is set, each cut to
 // `max_text_bytes`.
 //
-// AccessLogWriter hands finished lines to a background thread through a
+// AccessLogWriter hands finished lines to background writers through a
 // bounded lock-free queue: submit() never blocks and never allocates beyond
 // moving the string in; when the queue is full the line is dropped and
 // counted. stop() (or the destructor) writes everything queued, then flushes.
-// submit() is safe from any number of threads.
+// submit() is safe from any number of threads. The routine writer runs at
+// SCHED_IDLE so it never delays a request worker sharing its core; a
+// normal-priority catch-up writer checks every 20 ms and writes whenever the
+// queue is a quarter full (see util/thread_priority.h).
 #pragma once
 
 #include <atomic>
@@ -41,6 +44,7 @@ std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);
 struct AccessLogOptions {
   std::string path = "-";             // Default: "-" (stdout). Else a file, appended to.
   std::size_t queue_capacity = 8192;  // Default: 8192 lines; rounded up to a power of two.
+  bool idle_priority_writer = true;   // Default: true. Routine writes at SCHED_IDLE.
 };
 
 class AccessLogWriter {
@@ -69,7 +73,11 @@ class AccessLogWriter {
   };
   bool try_push(std::string& line);
   bool try_pop(std::string& line);
-  void run();
+  std::size_t queued() const;  // approximate
+  // Writes up to 64 KiB of queued lines in one write(); the number written.
+  std::size_t write_some();
+  void run_idle_writer();
+  void run_catch_up_writer();
   void write_batch(const std::string& batch);
 
   // Bounded MPMC ring (D. Vyukov's design): each cell's sequence says whose turn it is.
@@ -84,9 +92,13 @@ class AccessLogWriter {
   std::atomic<uint64_t> written_{0};
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> write_errors_{0};
+  std::mutex write_mutex_;
+  std::string batch_;  // GUARDED_BY(write_mutex_)
+  std::string line_;   // GUARDED_BY(write_mutex_)
   std::mutex wake_mutex_;
   std::condition_variable wake_;
-  std::thread thread_;
+  std::thread idle_writer_;
+  std::thread catch_up_writer_;
 };
 
 }  // namespace sy::telemetry

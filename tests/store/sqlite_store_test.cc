@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "store/sqlite/store.h"
+#include "../util/busy_core.h"
 #include "temp_dir.h"
 
 namespace sy::store::sqlite {
@@ -259,39 +260,20 @@ TEST(SqliteLedger, CatchUpWriterCommitsOnceEscalateRowsWait) {
 // gets (almost) no CPU, so the catch-up writer must commit the rows within
 // about two flush intervals, in order.
 TEST(SqliteLedger, StarvedRoutineWriterIsCaughtUpWithinTwoIntervals) {
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  cpu_set_t before;
-  ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
-  int cpu = 0;
-  while (!CPU_ISSET(cpu, &before)) ++cpu;
-  CPU_SET(cpu, &one);
-  // Threads inherit the affinity of the thread that creates them.
-  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  constexpr int kFlushMs = 100;
   TempDir dir;
-  {
-    constexpr int kFlushMs = 100;
-    auto store = open_store(dir.file("s.db"), kFlushMs);
-    std::atomic<bool> spin{true};
-    std::thread spinner([&] {
-      while (spin.load(std::memory_order_relaxed)) {
-      }
-    });
-    for (int i = 0; i < 20; ++i) store.ledger->append(row("r" + std::to_string(i), "", 1, i));
-    const auto start = std::chrono::steady_clock::now();
-    int64_t committed = 0;
-    while (committed < 20 && std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      committed = store.ledger->usage({})->total.requests;
-    }
-    const auto waited = std::chrono::steady_clock::now() - start;
-    spin = false;
-    spinner.join();
-    EXPECT_EQ(committed, 20);
-    // Two intervals plus slack for the test thread's own polling on one core.
-    EXPECT_LT(waited, std::chrono::milliseconds(2 * kFlushMs + 400));
+  sy::testing::OneBusyCore busy;  // before the store: its writers inherit the one core
+  auto store = open_store(dir.file("s.db"), kFlushMs);
+  for (int i = 0; i < 20; ++i) store.ledger->append(row("r" + std::to_string(i), "", 1, i));
+  const auto start = std::chrono::steady_clock::now();
+  int64_t committed = 0;
+  while (committed < 20 && std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    committed = store.ledger->usage({})->total.requests;
   }
-  sched_setaffinity(0, sizeof before, &before);
+  EXPECT_EQ(committed, 20);
+  // Two intervals plus slack for the test thread's own polling on one core.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2 * kFlushMs + 400));
 }
 
 // A child process appends rows continuously and is SIGKILLed; the store must

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "../util/busy_core.h"
 #include "telemetry/trace_context.h"
 
 namespace sy::telemetry {
@@ -217,6 +218,27 @@ TEST(AccessLogWriter, DropsAndCountsWhenFullNeverBlocks) {
   // After stop, submissions are refused and counted.
   EXPECT_FALSE(writer.submit(line));
   EXPECT_EQ(writer.written() + writer.dropped(), static_cast<uint64_t>(kLines) + 1);
+  std::filesystem::remove(path);
+}
+
+// One busy core: the idle-priority writer gets almost no CPU, so the
+// catch-up writer must write the lines once a quarter of the queue is used,
+// well before the queue is full and lines would be dropped.
+TEST(AccessLogWriter, StarvedRoutineWriterIsCaughtUpBeforeLinesAreDropped) {
+  std::string path = temp_path("starved");
+  sy::testing::OneBusyCore busy;  // before the writer: its threads inherit the one core
+  AccessLogWriter writer({.path = path, .queue_capacity = 64});
+  const std::string line = format_access_line(sample());
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(writer.submit(line));
+  const auto start = steady_clock::now();
+  while (writer.written() < 40 && steady_clock::now() - start < seconds(5)) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_EQ(writer.written(), 40u);
+  EXPECT_EQ(writer.dropped(), 0u);
+  EXPECT_LT(steady_clock::now() - start, milliseconds(500));
+  writer.stop();
+  EXPECT_EQ(read_lines(path).size(), 40u);
   std::filesystem::remove(path);
 }
 

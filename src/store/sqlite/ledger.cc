@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <map>
 
 #include "store/period.h"
@@ -129,8 +131,12 @@ void SqliteLedger::drain(Writer who) {
   if (who == Writer::kCatchUp) catch_up_wants_connection_.store(true, std::memory_order_relaxed);
   std::lock_guard writing(write_mutex_);
   if (who == Writer::kCatchUp) catch_up_wants_connection_.store(false, std::memory_order_relaxed);
+  // Only the rows queued when the first batch is taken: chasing each new
+  // arrival would commit a transaction per row (a WAL write and two file
+  // locks each).
+  uint64_t until = kNotYet;
   while (true) {
-    if (batch_.empty() && !start_batch()) return;
+    if (batch_.empty() && !start_batch(until)) return;
     while (batch_pos_ < batch_.size()) {
       if (who == Writer::kIdle && catch_up_wants_connection_.load(std::memory_order_relaxed)) {
         return;  // the catch-up writer continues this transaction
@@ -148,14 +154,20 @@ void SqliteLedger::drain(Writer who) {
   }
 }
 
-bool SqliteLedger::start_batch() {
+bool SqliteLedger::start_batch(uint64_t& until) {
   {
+    // Short: a request worker may be waiting in append() for this mutex.
     std::lock_guard lock(mutex_);
-    if (queue_.empty()) return false;
-    const size_t n = std::min(queue_.size(), options_.batch_rows);
-    for (size_t i = 0; i < n; ++i) {
-      batch_.push_back(std::move(queue_.front()));
-      queue_.pop_front();
+    if (until == kNotYet) until = taken_ + queue_.size();
+    if (queue_.empty() || taken_ >= until) return false;
+    const size_t n = std::min({queue_.size(), options_.batch_rows, static_cast<size_t>(until - taken_)});
+    if (n == queue_.size()) {
+      batch_.swap(queue_);
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        batch_.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
     }
     taken_ += n;
     batch_open_ = true;

@@ -65,11 +65,16 @@ class SqliteLedger final : public Ledger {
 
   void run_idle_writer();
   void run_catch_up_writer();
-  // Commits queued rows, a transaction of at most batch_rows at a time, until
-  // the queue is empty or a write fails; the idle writer also stops (leaving
-  // its transaction open) when the catch-up writer asks for the connection.
+  // Commits the rows queued when it is called (and a batch left open), a
+  // transaction of at most batch_rows at a time, until they are done or a
+  // write fails; the idle writer also stops (leaving its transaction open)
+  // when the catch-up writer asks for the connection.
   void drain(Writer who);
-  bool start_batch();                                // REQUIRES: write_mutex_
+  // Takes up to batch_rows queued rows, not past row number `until` (set to
+  // the end of the queue on the first call, when it is kNotYet), and begins
+  // their transaction; false when there are none or BEGIN failed.
+  static constexpr uint64_t kNotYet = UINT64_MAX;
+  bool start_batch(uint64_t& until);                 // REQUIRES: write_mutex_
   Expected<bool, StoreError> write_row(const LedgerRow& row);  // REQUIRES: write_mutex_
   void finish_batch(Expected<bool, StoreError> result);       // REQUIRES: write_mutex_
   bool statements_ready();                                    // REQUIRES: write_mutex_
