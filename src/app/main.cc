@@ -9,6 +9,7 @@
 #include "classifier/cli.h"
 #include <yaml-cpp/yaml.h>
 
+#include "app/allocator.h"
 #include "catalog/catalog.h"
 #include "config/loader.h"
 #include "policy/config_parse.h"
@@ -143,9 +144,9 @@ int serve(const ServeFlags& flags) {
     spdlog::error("cannot listen on {}:{}: {}", shared->listen.host, shared->listen.port, e.what());
     return 1;
   }
-  spdlog::info("switchyard listening on http://{}:{} ({} models, {} providers, config {})",
+  spdlog::info("switchyard listening on http://{}:{} ({} models, {} providers, config {}, {})",
                shared->listen.host, server.port(), shared->models.size(),
-               shared->providers.size(), shared->source);
+               shared->providers.size(), shared->source, sy::app::allocator_name());
   int rc = server.run();
   if (emulator) emulator->stop();
   return rc;

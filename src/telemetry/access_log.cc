@@ -298,12 +298,11 @@ void AccessLogWriter::write_batch(const std::string& batch) {
   }
 }
 
-std::size_t AccessLogWriter::write_some() {
-  constexpr std::size_t kBatchBytes = 64 << 10;
+std::size_t AccessLogWriter::write_some(std::size_t max_bytes) {
   // One consumer at a time, so lines keep their order and batches never mix.
   std::lock_guard writing(write_mutex_);
   std::size_t lines = 0;
-  while (batch_.size() < kBatchBytes && try_pop(line_)) {
+  while (batch_.size() < max_bytes && try_pop(line_)) {
     batch_ += line_;
     ++lines;
   }
@@ -323,7 +322,9 @@ std::size_t AccessLogWriter::queued() const {
 void AccessLogWriter::run_idle_writer() {
   for (;;) {
     bool stopping = stopping_.load(std::memory_order_acquire);
-    if (write_some() > 0) continue;  // more may be queued
+    // Small batches: the catch-up writer may be waiting for write_mutex_
+    // behind this thread, which a busy core hardly runs.
+    if (write_some(16 << 10) > 0) continue;  // more may be queued
     if (stopping) break;             // queue drained after the stop flag was seen
     std::unique_lock lock(wake_mutex_);
     wake_.wait_for(lock, std::chrono::milliseconds(5),
@@ -341,7 +342,7 @@ void AccessLogWriter::run_catch_up_writer() {
     const bool stopping = stopping_.load(std::memory_order_acquire);
     // A quarter full: the idle-priority writer is not getting the CPU.
     if (stopping || queued() >= (mask_ + 1) / 4) {
-      while (write_some() > 0) {
+      while (write_some(64 << 10) > 0) {
       }
     }
     if (stopping) break;

@@ -74,8 +74,9 @@ class AccessLogWriter {
   bool try_push(std::string& line);
   bool try_pop(std::string& line);
   std::size_t queued() const;  // approximate
-  // Writes up to 64 KiB of queued lines in one write(); the number written.
-  std::size_t write_some();
+  // Writes queued lines, about `max_bytes` of them, in one write(); the
+  // number written.
+  std::size_t write_some(std::size_t max_bytes);
   void run_idle_writer();
   void run_catch_up_writer();
   void write_batch(const std::string& batch);

@@ -38,10 +38,10 @@ struct LedgerOptions {
   size_t queue_capacity = 100'000;
   // A batch is committed early when this many rows are waiting; also the most
   // rows one transaction holds. Default: 5000.
-  size_t batch_rows = 5'000;
+  size_t batch_rows = 1'000;
   // The catch-up writer (normal priority) takes over when this many rows are
   // waiting. Default: 10000.
-  size_t escalate_rows = 10'000;
+  size_t escalate_rows = 4'000;
   // Run the routine writer at SCHED_IDLE. Default: true.
   bool idle_priority_writer = true;
 };
