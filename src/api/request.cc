@@ -246,11 +246,20 @@ Expected<Request, ApiError> parse_request(Endpoint endpoint, std::string body) {
     return unexpected(invalid_request("The request body could not be read as a JSON object.", "",
                                       "invalid_json"));
   }
-  // A hash set, not a pairwise scan: a body may carry ~10^5 keys.
+  // Pairwise for the usual handful of keys; a hash set beyond (a body may
+  // carry ~10^5 keys).
+  constexpr std::size_t kPairwiseKeys = 16;
   std::unordered_set<std::string_view> seen;
-  seen.reserve(keys.size());
+  if (keys.size() > kPairwiseKeys) seen.reserve(keys.size());
+  auto seen_before = [&](std::size_t i) {
+    if (keys.size() > kPairwiseKeys) return !seen.insert(keys[i]).second;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (keys[j] == keys[i]) return true;
+    }
+    return false;
+  };
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (!seen.insert(keys[i]).second) {
+    if (seen_before(i)) {
       return unexpected(invalid_request(
           fmt::format("Duplicate parameter '{}' in the request body.", keys[i].substr(0, 64)),
           std::string(keys[i].substr(0, 64)), "duplicate_parameter"));
@@ -270,11 +279,22 @@ Expected<Request, ApiError> parse_request(Endpoint endpoint, std::string body) {
   }
 
   if (endpoint != Endpoint::kMessages) {
-    for (const FieldRule& rule : kCommonRules) {
-      element v;
-      if (req.root_[rule.name].get(v) != simdjson::SUCCESS || is_null(v)) continue;
-      if (auto e = check_kind(rule.name, rule.kind, v)) return unexpected(std::move(*e));
+    // One pass over the body's members (not a lookup per rule); of several
+    // wrong fields the one first in kCommonRules is reported.
+    std::optional<ApiError> first_error;
+    std::size_t first_rule = kCommonRules.size();
+    for (auto field : req.root_) {
+      for (std::size_t r = 0; r < first_rule; ++r) {
+        if (kCommonRules[r].name != field.key) continue;
+        if (is_null(field.value)) break;
+        if (auto e = check_kind(kCommonRules[r].name, kCommonRules[r].kind, field.value)) {
+          first_error = std::move(e);
+          first_rule = r;
+        }
+        break;
+      }
     }
+    if (first_error) return unexpected(std::move(*first_error));
   }
 
   element v;

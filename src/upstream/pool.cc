@@ -1,5 +1,7 @@
 #include "upstream/pool.h"
 
+#include <charconv>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -46,7 +48,14 @@ asio::awaitable<Expected<std::vector<asio::ip::tcp::endpoint>, Failure>> Pool::r
 }
 
 Pool::Origin& Pool::origin(const Url& url) {
-  std::string key = url.origin();
+  // The same text as url.origin(), built in a reused buffer: this runs per request.
+  std::string& key = origin_key_;
+  key.assign(url.tls ? "https://" : "http://");
+  key += url.host;
+  key.push_back(':');
+  char port[8];
+  auto [end, ec] = std::to_chars(port, port + sizeof port, url.port);
+  key.append(port, end);
   auto it = idle_.find(key);
   if (it != idle_.end()) return it->second;
   Origin& o = idle_[key];

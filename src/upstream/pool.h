@@ -83,6 +83,7 @@ class Pool {
   Origin& origin(const Url& url);
 
   std::unordered_map<std::string, Origin> idle_;
+  std::string origin_key_;  // scratch for origin(); this pool's thread only
   mutable std::mutex published_mu_;  // guards published_'s shape (not the atomics)
   std::map<std::string, std::unique_ptr<Published>> published_;
   std::unordered_map<std::string, CachedAddress> dns_;

@@ -281,6 +281,23 @@ TEST(ParseRequest, DuplicateTopLevelKeysRejected) {
                   .has_value());
 }
 
+TEST(ParseRequest, DuplicatesAmongManyKeysRejected) {
+  std::string body = std::string(R"({"model":"a",)") + kMsgs;
+  for (int i = 0; i < 40; ++i) body += ",\"k" + std::to_string(i) + "\":1";
+  body += R"(,"k7":2})";
+  auto e = expect_400(chat(body), "k7");
+  EXPECT_EQ(e.code, "duplicate_parameter");
+}
+
+// Several wrong fields: the one first in the rule table is named, whatever
+// the order in the body.
+TEST(ParseRequest, FirstWrongFieldIsReportedInRuleOrder) {
+  expect_400(chat(std::string(R"({"model":"m",)") + kMsgs +
+                  R"(,"user":5,"n":"x","top_p":"y","temperature":"z"})"),
+             "temperature");
+  expect_400(chat(std::string(R"({"user":5,"model":"m",)") + kMsgs + R"(,"n":"x"})"), "n");
+}
+
 TEST(ParseRequest, EscapedModelKeyIsFound) {
   auto r = chat(std::string(R"({"m\u006fdel":"gpt\u002d4o",)") + kMsgs + "}");
   ASSERT_TRUE(r.has_value()) << r.error().message;
