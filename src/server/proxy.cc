@@ -361,16 +361,22 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
       LegRace*& p;
       ~ClearRacing() { p = nullptr; }
     } clear_racing{racing};
-    race.launch(first, worker.pool(), deadlines);
-
     // Hedging: no head from the first leg in time → a second leg on another
-    // deployment; the first good head wins.
-    auto hedge_at = std::chrono::steady_clock::time_point::max();
+    // deployment; the first good head wins. Without hedging the first leg is
+    // the only one: it runs in this coroutine (next_head() then returns it).
+    std::optional<std::chrono::nanoseconds> hedge_delay;
     if (run && first->admission) {
       routing::HedgePolicy hedge(first->admission->group().routing.hedge);
       if (auto delay = hedge.hedge_delay(first->admission->target(), req.stream())) {
-        hedge_at = first->started + *delay;
+        hedge_delay = std::chrono::duration_cast<std::chrono::nanoseconds>(*delay);
       }
+    }
+    auto hedge_at = std::chrono::steady_clock::time_point::max();
+    if (hedge_delay) {
+      race.launch(first, worker.pool(), deadlines);
+      hedge_at = first->started + *hedge_delay;
+    } else {
+      co_await race.run_alone(first, worker.pool(), deadlines);
     }
     std::shared_ptr<Leg> winner;
     routing::RouteRun::AfterFailure after{true, routing::Nanos(0)};

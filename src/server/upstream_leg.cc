@@ -11,11 +11,16 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Sends the leg's request and records its head (or failure) and time to it.
+asio::awaitable<void> send_leg(Leg& leg) {
+  auto head = co_await leg.exchange->start(leg.request);
+  leg.ttfb = std::chrono::steady_clock::now() - leg.started;
+  leg.head = std::move(head);
+}
+
 asio::awaitable<void> run_leg(std::shared_ptr<Leg> leg,
                               std::shared_ptr<asio::steady_timer> signal) {
-  auto head = co_await leg->exchange->start(leg->request);
-  leg->ttfb = std::chrono::steady_clock::now() - leg->started;
-  leg->head = std::move(head);
+  co_await send_leg(*leg);
   signal->cancel();
 }
 
@@ -51,11 +56,22 @@ Expected<std::shared_ptr<Leg>, api::ApiError> prepare_leg(const config::ConfigPt
 LegRace::LegRace(asio::any_io_executor executor)
     : executor_(executor), signal_(std::make_shared<asio::steady_timer>(executor)) {}
 
-void LegRace::launch(std::shared_ptr<Leg> leg, upstream::Pool& pool, upstream::Deadlines deadlines) {
+void LegRace::begin(const std::shared_ptr<Leg>& leg, upstream::Pool& pool,
+                    upstream::Deadlines deadlines) {
   leg->exchange = std::make_unique<upstream::Exchange>(pool, leg->provider->base, deadlines);
   leg->started = std::chrono::steady_clock::now();
   legs_.push_back(leg);
+}
+
+void LegRace::launch(std::shared_ptr<Leg> leg, upstream::Pool& pool, upstream::Deadlines deadlines) {
+  begin(leg, pool, deadlines);
   asio::co_spawn(executor_, run_leg(std::move(leg), signal_), asio::detached);
+}
+
+asio::awaitable<void> LegRace::run_alone(const std::shared_ptr<Leg>& leg, upstream::Pool& pool,
+                                         upstream::Deadlines deadlines) {
+  begin(leg, pool, deadlines);
+  co_await send_leg(*leg);
 }
 
 asio::awaitable<std::shared_ptr<Leg>> LegRace::next_head(std::chrono::steady_clock::time_point until) {

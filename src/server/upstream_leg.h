@@ -63,6 +63,12 @@ class LegRace {
 
   // Sends `leg` now, in a coroutine of its own.
   void launch(std::shared_ptr<Leg> leg, upstream::Pool& pool, upstream::Deadlines deadlines);
+  // Sends `leg` in the calling coroutine and returns when its head (or a
+  // failure) arrived: for a race that will have no other leg (no hedging),
+  // it saves the spawned coroutine and the timer wake-up. abort_others()
+  // from elsewhere still ends it. `leg` must outlive the call.
+  boost::asio::awaitable<void> run_alone(const std::shared_ptr<Leg>& leg, upstream::Pool& pool,
+                                         upstream::Deadlines deadlines);
   // The next leg whose head arrived and was not returned before, waiting at
   // most until `until`; nullptr when `until` passed first or no leg is pending.
   boost::asio::awaitable<std::shared_ptr<Leg>> next_head(
@@ -73,6 +79,8 @@ class LegRace {
   const std::vector<std::shared_ptr<Leg>>& legs() const { return legs_; }
 
  private:
+  void begin(const std::shared_ptr<Leg>& leg, upstream::Pool& pool, upstream::Deadlines deadlines);
+
   boost::asio::any_io_executor executor_;
   std::shared_ptr<boost::asio::steady_timer> signal_;  // cancelled when a head arrives
   std::vector<std::shared_ptr<Leg>> legs_;
