@@ -81,7 +81,8 @@ struct RedisReply {
 
 using Command = std::vector<std::string>;
 
-// Placeholder argument; see "Reply deadline" above.
+// Sentinel argument the client replaces with the reply deadline in µs when it
+// sends the command; see "Reply deadline" above.
 inline constexpr std::string_view kReplyDeadlineArg = "\x01sy:reply-deadline-us";
 using Replies = std::vector<RedisReply>; // one per command, in order
 using ReplyCallback = std::function<void(Expected<Replies, StoreError>)>;
