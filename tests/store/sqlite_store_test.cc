@@ -103,6 +103,24 @@ TEST(SqliteStore, MigrationsAreVersionedAndIdempotent) {
   EXPECT_EQ(*(*db)->schema_version(), 1);
 }
 
+TEST(SqliteStore, RewindKeepsBoundParametersResetClearsThem) {
+  TempDir dir;
+  auto db = Db::open(dir.file("s.db"), false);
+  ASSERT_TRUE(db.has_value());
+  Stmt echo(**db, "SELECT ?1, ?2");
+  ASSERT_TRUE(echo.ok());
+  echo.bind(1, int64_t{7}).bind(2, std::string_view("seven"));
+  ASSERT_EQ(echo.step(), SQLITE_ROW);
+  echo.rewind();
+  ASSERT_EQ(echo.step(), SQLITE_ROW);
+  EXPECT_EQ(echo.int64(0), 7);
+  EXPECT_EQ(echo.text(1), "seven");
+  echo.reset();
+  ASSERT_EQ(echo.step(), SQLITE_ROW);
+  EXPECT_EQ(echo.optional_int64(0), std::nullopt);
+  EXPECT_EQ(echo.text(1), "");
+}
+
 TEST(SqliteLedger, BatchesAreIdempotentAndDebitBalances) {
   TempDir dir;
   auto store = open_store(dir.file("s.db"), 60'000);  // only explicit flushes

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+
 namespace sy::store::sqlite {
 namespace {
 
@@ -60,9 +62,19 @@ CREATE INDEX ledger_key_time ON ledger(key_id, time_ms);
 )sql",
 };
 
+// SQLite's allocation statistics take a process-wide mutex on every malloc
+// and free; nothing here reads them. Must run before SQLite initialises, so
+// it is a no-op (SQLITE_MISUSE) if something else in the process opened a
+// database first.
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<Db>, StoreError> Db::open(const std::string& path, bool full_sync) {
+  configure_sqlite_once();
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw,
@@ -167,6 +179,8 @@ void Stmt::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
+
+void Stmt::rewind() { sqlite3_reset(stmt_); }
 
 int64_t Stmt::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
 

@@ -237,7 +237,7 @@ bool SqliteLedger::statements_ready() {
 Expected<bool, StoreError> SqliteLedger::write_row(const LedgerRow& r) {
   Db& db = *writer_;
   Stmt& insert = *insert_;
-  insert.reset();
+  insert.rewind();  // all 17 parameters are bound below
   insert.bind(1, r.time_ms).bind(2, r.request_id).bind(3, r.key_id).bind(4, r.requested_model);
   insert.bind(5, r.policy).bind(6, r.provider).bind(7, r.upstream_model);
   insert.bind(8, static_cast<int64_t>(r.status)).bind(9, r.error_class);
