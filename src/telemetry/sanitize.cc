@@ -1,26 +1,33 @@
 #include "telemetry/sanitize.h"
 
 #include <array>
-#include <cctype>
 
 namespace sy::telemetry {
 
 namespace {
 
-bool key_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-}
+// Letters, digits, '-' and '_': the bytes of a key and of a word around one.
+constexpr std::array<bool, 256> kKeyChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 'a' + 'A'] = true;
+  t['-'] = t['_'] = true;
+  return t;
+}();
+
+bool key_char(char c) { return kKeyChar[static_cast<unsigned char>(c)]; }
 
 // Characters of a bearer/basic credential (RFC 6750 b64token and friends).
 bool credential_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
-         c == '~' || c == '+' || c == '/' || c == '=';
+  return key_char(c) || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
 }
 
 bool iequal_at(std::string_view s, std::size_t i, std::string_view word) {
   if (s.size() - i < word.size()) return false;
   for (std::size_t k = 0; k < word.size(); ++k) {
-    if (std::tolower(static_cast<unsigned char>(s[i + k])) != word[k]) return false;
+    // word is lowercase letters; OR-ing 0x20 lowers ASCII letters and maps no
+    // other byte onto a lowercase letter.
+    if ((static_cast<unsigned char>(s[i + k]) | 0x20) != word[k]) return false;
   }
   return true;
 }
@@ -36,10 +43,11 @@ struct Match {
   std::size_t end = 0;
 };
 
+// Every match starts at a word boundary (checked by may_match_at).
 Match match_at(std::string_view s, std::size_t i) {
   // Scheme credentials: "Bearer <token>", "Basic <token>".
   for (std::string_view scheme : {std::string_view("bearer"), std::string_view("basic")}) {
-    if (iequal_at(s, i, scheme) && (i == 0 || !key_char(s[i - 1]))) {
+    if (iequal_at(s, i, scheme)) {
       std::size_t j = i + scheme.size();
       std::size_t spaces = j;
       while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
@@ -51,7 +59,6 @@ Match match_at(std::string_view s, std::size_t i) {
   }
   for (std::string_view prefix : kKeyPrefixes) {
     if (s.compare(i, prefix.size(), prefix) != 0) continue;
-    if (i > 0 && key_char(s[i - 1])) continue;  // inside a longer word, e.g. "task-..."
     std::size_t k = i + prefix.size();
     while (k < s.size() && key_char(s[k])) ++k;
     if (k - (i + prefix.size()) >= kMinKeyBody) return {prefix.size(), k};
@@ -60,7 +67,8 @@ Match match_at(std::string_view s, std::size_t i) {
 }
 
 // Bytes a match can start with: b/B (bearer, basic), s (sk-, sk_), A (AIza,
-// AKIA). Every other position is skipped without calling match_at().
+// AKIA). Other positions, and positions inside a longer word (the "s" of
+// "task-..."), are skipped without calling match_at().
 constexpr std::array<bool, 256> kMatchStart = [] {
   std::array<bool, 256> t{};
   for (unsigned char c : {'b', 'B', 's', 'A'}) t[c] = true;
@@ -68,7 +76,7 @@ constexpr std::array<bool, 256> kMatchStart = [] {
 }();
 
 bool may_match_at(std::string_view s, std::size_t i) {
-  return kMatchStart[static_cast<unsigned char>(s[i])];
+  return kMatchStart[static_cast<unsigned char>(s[i])] && (i == 0 || !key_char(s[i - 1]));
 }
 
 }  // namespace

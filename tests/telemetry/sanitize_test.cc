@@ -40,5 +40,23 @@ TEST(Sanitize, DetectsEveryMatchStartWhateverItsCase) {
   EXPECT_EQ(redact_secrets("SK-abcdefghij"), "SK-abcdefghij");
 }
 
+TEST(Sanitize, MatchesOnlyAtAWordBoundary) {
+  // Inside a longer word (or after a digit, '-' or '_') nothing starts a match.
+  for (std::string_view s : {"xsk-abcdefghijkl", "9sk-abcdefghijkl", "_AKIA12345678",
+                             "-AIzaABCDEFGH", "subearer abcdefghijk", "01bbasic abcdefghijk",
+                             "0193a1b2c3d4e5f6a7b8c9d0e1f2a3b4"}) {
+    EXPECT_FALSE(contains_secret(s)) << s;
+    EXPECT_EQ(redact_secrets(s), s) << s;
+  }
+  // After punctuation, space or a non-ASCII byte, it does.
+  for (std::string_view s : {".sk-abcdefghijkl", "\"sk-abcdefghijkl", "=AKIA12345678",
+                             "\xc3\xa9" "Bearer abcdefghijk", "/AIzaABCDEFGH"}) {
+    EXPECT_TRUE(contains_secret(s)) << s;
+  }
+  EXPECT_EQ(redact_secrets("\xc3\xa9" "Bearer abcdefghijk"), "\xc3\xa9" "Bearer [REDACTED]");
+  // Bytes whose lower bit-5 form is a letter ('@' -> '`', 0xC2 -> 0xE2) are not letters.
+  EXPECT_FALSE(contains_secret("x BE@RER abcdefgh12"));
+}
+
 }  // namespace
 }  // namespace sy::telemetry

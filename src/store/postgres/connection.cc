@@ -152,12 +152,18 @@ Expected<Result, StoreError> Connection::wait_result(std::string_view what) {
 
 Expected<Result, StoreError>
 Connection::exec(const std::string &sql, const std::vector<Param> &params) {
-  if (!healthy())
-    return unexpected(unavailable("postgres: not connected"));
   std::vector<const char *> values;
   values.reserve(params.size());
   for (const auto &p : params)
     values.push_back(p ? p->c_str() : nullptr);
+  return exec_values(sql, values);
+}
+
+Expected<Result, StoreError>
+Connection::exec_values(const std::string &sql,
+                        const std::vector<const char *> &values) {
+  if (!healthy())
+    return unexpected(unavailable("postgres: not connected"));
   if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()),
                         nullptr, values.data(), nullptr, nullptr, 0) == 0) {
     return unexpected(

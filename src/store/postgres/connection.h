@@ -68,6 +68,10 @@ public:
   // Runs one statement with $1..$n text parameters.
   Expected<Result, StoreError> exec(const std::string &sql,
                                     const std::vector<Param> &params = {});
+  // Same, with parameters as NUL-terminated texts (nullptr for NULL) that
+  // need only live until the call returns: no copies of large batches.
+  Expected<Result, StoreError> exec_values(const std::string &sql,
+                                           const std::vector<const char *> &values);
   // Runs several statements without parameters (migrations, BEGIN/COMMIT).
   Expected<bool, StoreError> exec_script(const std::string &sql);
   // False once the connection broke (the owner should reconnect).

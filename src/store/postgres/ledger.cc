@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <map>
+#include <span>
 #include <unordered_set>
 
 #include "store/period.h"
+#include "util/thread_priority.h"
 
 namespace sy::store::postgres {
 namespace {
@@ -13,7 +16,9 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 // Rows per INSERT statement (17 parameters each; PostgreSQL allows 65535).
-constexpr size_t kRowsPerStatement = 1000;
+// Small enough that the writer's CPU work between two round trips stays short
+// (~100 us), so it never holds a request worker's core for long.
+constexpr size_t kRowsPerStatement = 100;
 // Rows per transaction when replaying a large spool.
 constexpr size_t kRowsPerReplayTransaction = 5000;
 
@@ -58,7 +63,10 @@ PgLedger::PgLedger(PgOptions pg, PgLedgerOptions options,
                    std::unique_ptr<spool::LedgerSpool> spool)
     : pg_(std::move(pg)), options_(options), spool_(std::move(spool)) {
   spool_pending_ = spool_ ? spool_->pending_rows() : 0;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    util::name_current_thread("sy-ledger-pg");
+    run();
+  });
 }
 
 PgLedger::~PgLedger() { close(); }
@@ -142,10 +150,13 @@ void PgLedger::run() {
       next_flush = SteadyClock::now() + options_.flush_interval;
       continue;
     }
-    std::vector<LedgerRow> batch(std::make_move_iterator(queue_.begin()),
-                                 std::make_move_iterator(queue_.end()));
-    queue_.clear();
+    // O(1) under the mutex: a request worker may be waiting in append().
+    std::deque<LedgerRow> taken;
+    taken.swap(queue_);
     lock.unlock();
+    std::vector<LedgerRow> batch(std::make_move_iterator(taken.begin()),
+                                 std::make_move_iterator(taken.end()));
+    taken.clear();
 
     // Keep order: while older rows wait in the spool, new ones join them there.
     const bool spool_busy = spool_ && !replay_spool();
@@ -234,12 +245,13 @@ Expected<Connection *, StoreError> PgLedger::writer_connection() {
 
 Expected<bool, StoreError> PgLedger::write(const std::vector<LedgerRow> &all) {
   // A request id appearing twice in one batch is stored (and charged) once.
-  std::vector<LedgerRow> rows;
+  std::vector<const LedgerRow *> rows;
   rows.reserve(all.size());
   std::unordered_set<std::string_view> seen;
+  seen.reserve(all.size());
   for (const auto &r : all) {
     if (seen.insert(r.request_id).second)
-      rows.push_back(r);
+      rows.push_back(&r);
   }
   auto c = writer_connection();
   if (!c)
@@ -247,8 +259,8 @@ Expected<bool, StoreError> PgLedger::write(const std::vector<LedgerRow> &all) {
   Connection &db = **c;
   auto result = in_transaction(db, [&]() -> Expected<bool, StoreError> {
     for (size_t begin = 0; begin < rows.size(); begin += kRowsPerStatement) {
-      auto w = write_chunk(db, rows, begin,
-                           std::min(rows.size(), begin + kRowsPerStatement));
+      const size_t end = std::min(rows.size(), begin + kRowsPerStatement);
+      auto w = write_chunk(db, std::span(rows).subspan(begin, end - begin));
       if (!w)
         return w;
     }
@@ -260,29 +272,64 @@ Expected<bool, StoreError> PgLedger::write(const std::vector<LedgerRow> &all) {
 }
 
 Expected<bool, StoreError>
-PgLedger::write_chunk(Connection &db, const std::vector<LedgerRow> &rows,
-                      size_t begin, size_t end) {
+PgLedger::write_chunk(Connection &db, std::span<const LedgerRow *const> rows) {
+  // Text parameters point into the rows' own strings; the numbers are printed
+  // into one buffer reserved up front, so no pointer into it moves.
+  constexpr size_t kColumns = 17;
+  constexpr size_t kNumbersPerRow = 10;
+  constexpr size_t kNumberBytes = 21; // "-9223372036854775808" and its NUL
+  std::string numbers;
+  numbers.reserve(rows.size() * kNumbersPerRow * kNumberBytes);
+  std::vector<size_t> number_at; // offsets into `numbers`, in parameter order
+  number_at.reserve(rows.size() * kNumbersPerRow);
   std::string sql = kInsertColumns;
-  std::vector<Param> params;
-  params.reserve((end - begin) * 17);
-  for (size_t i = begin; i < end; ++i) {
-    const LedgerRow &r = rows[i];
-    const size_t base = params.size();
-    sql += i == begin ? "(" : ",(";
-    for (size_t k = 1; k <= 17; ++k) {
-      sql += fmt::format("{}${}", k == 1 ? "" : ",", base + k);
+  sql.reserve(sql.size() + rows.size() * kColumns * 7 + 64);
+  char digits[24];
+  auto put_number = [&](int64_t v) {
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
+    number_at.push_back(numbers.size());
+    numbers.append(digits, end);
+    numbers.push_back('\0');
+  };
+  size_t param = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    sql += i == 0 ? "(" : ",(";
+    for (size_t k = 0; k < kColumns; ++k) {
+      if (k)
+        sql += ',';
+      sql += '$';
+      auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ++param);
+      sql.append(digits, end);
     }
-    sql += ")";
-    params.insert(params.end(),
-                  {num(r.time_ms), r.request_id, r.key_id, r.requested_model,
-                   r.policy, r.provider, r.upstream_model, num(r.status),
-                   r.error_class, num(r.prompt_tokens),
-                   num(r.completion_tokens), num(r.cached_tokens),
-                   num(r.reasoning_tokens), num(r.cost), num(r.latency_ms),
-                   num(r.ttft_ms), num(r.attempts)});
+    sql += ')';
+    const LedgerRow &r = *rows[i];
+    for (int64_t v : {r.time_ms, static_cast<int64_t>(r.status), r.prompt_tokens,
+                      r.completion_tokens, r.cached_tokens, r.reasoning_tokens,
+                      r.cost, r.latency_ms, r.ttft_ms,
+                      static_cast<int64_t>(r.attempts)})
+      put_number(v);
   }
   sql += " ON CONFLICT (request_id) DO NOTHING RETURNING request_id";
-  auto inserted = db.exec(sql, params);
+  std::vector<const char *> values;
+  values.reserve(rows.size() * kColumns);
+  const size_t *n = number_at.data();
+  auto number = [&] { return numbers.data() + *n++; };
+  for (const LedgerRow *row : rows) {
+    const LedgerRow &r = *row;
+    // Column order of kInsertColumns.
+    values.push_back(number()); // time_ms
+    values.push_back(r.request_id.c_str());
+    values.push_back(r.key_id.c_str());
+    values.push_back(r.requested_model.c_str());
+    values.push_back(r.policy.c_str());
+    values.push_back(r.provider.c_str());
+    values.push_back(r.upstream_model.c_str());
+    values.push_back(number()); // status
+    values.push_back(r.error_class.c_str());
+    for (int k = 0; k < 8; ++k)
+      values.push_back(number()); // tokens, cost, latency, ttft, attempts
+  }
+  auto inserted = db.exec_values(sql, values);
   if (!inserted)
     return unexpected(inserted.error());
 
@@ -292,8 +339,8 @@ PgLedger::write_chunk(Connection &db, const std::vector<LedgerRow> &rows,
   // Rows to charge, grouped by key; std::map locks keys in id order (no
   // deadlocks between replicas charging the same keys).
   std::map<std::string, std::vector<const LedgerRow *>> by_key;
-  for (size_t i = begin; i < end; ++i) {
-    const LedgerRow &r = rows[i];
+  for (const LedgerRow *row : rows) {
+    const LedgerRow &r = *row;
     if (r.key_id.empty() || r.cost == 0 || !fresh.count(r.request_id))
       continue;
     by_key[r.key_id].push_back(&r);

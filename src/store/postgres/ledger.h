@@ -26,6 +26,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -71,9 +72,9 @@ private:
   void run();
   // Commits `rows` (idempotent). Uses/repairs the writer connection.
   Expected<bool, StoreError> write(const std::vector<LedgerRow> &rows);
+  // One INSERT of `rows` (at most kRowsPerStatement) and their key debits.
   Expected<bool, StoreError> write_chunk(Connection &c,
-                                         const std::vector<LedgerRow> &rows,
-                                         size_t begin, size_t end);
+                                         std::span<const LedgerRow *const> rows);
   Expected<Connection *, StoreError> writer_connection();
   // Replays the spool when the database is back; true when the spool is empty
   // after.

@@ -214,6 +214,48 @@ TEST_F(PostgresTest, LedgerBatchesAreIdempotentOnRequestId) {
   EXPECT_EQ(after->credits, 5000);
 }
 
+// Rows span several INSERT statements; every column arrives as appended,
+// including negative numbers, empty texts and text that needs no escaping.
+TEST_F(PostgresTest, LedgerStoresEveryColumnAcrossStatements) {
+  PostgresStoreOptions o;
+  o.pg = options();
+  auto store = open_postgres_store(o);
+  ASSERT_TRUE(store) << store.error().message;
+  constexpr int kRows = 345; // more than three statements' worth
+  for (int i = 0; i < kRows; ++i) {
+    LedgerRow r = row("req-" + std::to_string(i), i % 2 ? "" : "key_x", i,
+                      1'700'000'000'000 + i);
+    r.policy = "auto:cheap";
+    r.error_class = i % 3 ? "" : "rate_limited";
+    r.status = i % 3 ? 200 : 429;
+    r.prompt_tokens = 1000 + i;
+    r.completion_tokens = 2000 + i;
+    r.cached_tokens = i;
+    r.reasoning_tokens = 7;
+    r.latency_ms = 40 + i;
+    r.ttft_ms = i % 5 ? 12 : -1;
+    r.attempts = 1 + i % 3;
+    r.requested_model = "model's \"name\" $1";
+    ASSERT_TRUE(store->ledger->append(std::move(r)));
+  }
+  ASSERT_TRUE(store->ledger->flush());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ledger"), kRows);
+  for (int i : {0, 1, 99, 100, 101, 200, 344}) {
+    const std::string where = " FROM ledger WHERE request_id = 'req-" + std::to_string(i) + "'";
+    EXPECT_EQ(server_->scalar("SELECT concat_ws('|', time_ms, key_id, requested_model, policy,"
+                              " provider, upstream_model, status, error_class, prompt_tokens,"
+                              " completion_tokens, cached_tokens, reasoning_tokens, cost_micros,"
+                              " latency_ms, ttft_ms, attempts)" + where, db_),
+              std::to_string(1'700'000'000'000 + i) + "|" + (i % 2 ? "" : "key_x") +
+                  "|model's \"name\" $1|auto:cheap|openai|gpt-4o-2024-08-06|" +
+                  (i % 3 ? "200|" : "429|rate_limited") + "|" + std::to_string(1000 + i) +
+                  "|" + std::to_string(2000 + i) + "|" + std::to_string(i) + "|7|" +
+                  std::to_string(i) + "|" + std::to_string(40 + i) + "|" +
+                  (i % 5 ? "12" : "-1") + "|" + std::to_string(1 + i % 3))
+        << "row " << i;
+  }
+}
+
 TEST_F(PostgresTest,
        DatabaseStoppedMidLoadSpoolsThenReplaysWithoutLossOrDuplicates) {
   TempDir dir;
