@@ -37,10 +37,10 @@ struct LedgerOptions {
   // Rows held in memory at most; append() refuses beyond. Default: 100000.
   size_t queue_capacity = 100'000;
   // A batch is committed early when this many rows are waiting; also the most
-  // rows one transaction holds. Default: 5000.
+  // rows one transaction holds. Default: 1000.
   size_t batch_rows = 1'000;
   // The catch-up writer (normal priority) takes over when this many rows are
-  // waiting. Default: 10000.
+  // waiting. Default: 4000.
   size_t escalate_rows = 4'000;
   // Run the routine writer at SCHED_IDLE. Default: true.
   bool idle_priority_writer = true;
