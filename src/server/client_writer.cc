@@ -3,10 +3,13 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/status.hpp>
 #include <fmt/format.h>
 
 #include <array>
+
+#include "util/write_now.h"
 
 namespace sy::server {
 
@@ -44,9 +47,18 @@ asio::awaitable<bool> ClientWriter::write_raw(std::string_view a, std::string_vi
   std::array<asio::const_buffer, 3> bufs{asio::buffer(a.data(), a.size()),
                                          asio::buffer(b.data(), b.size()),
                                          asio::buffer(c.data(), c.size())};
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, bufs, kToken);
-  stream_.expires_never();
+  // Usually the whole write fits in the socket's send buffer at once.
+  boost::system::error_code ec;
+  const std::size_t now = util::write_now(stream_.socket(), bufs, ec);
+  if (!ec && now < asio::buffer_size(bufs)) {
+    // The client is not reading fast enough: wait for room, with the timeout.
+    boost::beast::buffers_suffix<std::array<asio::const_buffer, 3>> rest(bufs);
+    rest.consume(now);
+    stream_.expires_after(write_timeout_);
+    auto [wec, n] = co_await asio::async_write(stream_, rest, kToken);
+    stream_.expires_never();
+    ec = wec;
+  }
   if (ec) failed_ = true;
   co_return !ec;
 }

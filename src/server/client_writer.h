@@ -1,6 +1,8 @@
 // Writes responses to one client connection: whole responses, or a chunked
-// SSE stream event by event. Every write has the configured write timeout,
-// so a client that stops reading cannot hold the connection. After any
+// SSE stream event by event. A write goes straight to the socket when its
+// send buffer has room (the common case); whatever does not fit is written
+// asynchronously with the configured write timeout, so a client that stops
+// reading cannot hold the connection. After any
 // failure the writer reports failed() and the session closes. Per session;
 // single-threaded.
 #pragma once

@@ -34,6 +34,8 @@ class Connection {
   // The TCP layer, where deadlines are set.
   beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
   beast::flat_buffer& buffer() { return buffer_; }
+  // True for TLS: bytes written must go through the TLS stream, not the socket.
+  bool encrypted() const { return tls_ != nullptr; }
 
   // Calls op(stream) with the concrete stream type; both branches must
   // return the same type (e.g. the same awaitable).

@@ -3,11 +3,13 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <fmt/format.h>
 
 #include <array>
 
 #include "upstream/request_head.h"
+#include "util/write_now.h"
 
 namespace sy::upstream {
 
@@ -69,15 +71,25 @@ asio::awaitable<Expected<ResponseHead, Failure>> Exchange::attempt(const HttpReq
   }
   conn_ = std::move(conn.value());
 
-  conn_->tcp().expires_at(first_byte_deadline);
   beast::error_code wec;
   const std::optional<std::string> request_head = serialize_head(req, url_.host_header);
   if (request_head) {
-    // Common path: head and body as two buffers, no copy of the body.
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(*request_head), asio::buffer(req.body)};
-    auto [ec, n] = co_await conn_->visit([&](auto& s) { return asio::async_write(s, bufs, kToken); });
-    wec = ec;
+    // Common path: head and body as two buffers, no copy of the body. Over
+    // plain TCP the request usually fits in the send buffer at once.
+    using Buffers = std::array<asio::const_buffer, 2>;
+    Buffers bufs{asio::buffer(*request_head), asio::buffer(req.body)};
+    const std::size_t now =
+        conn_->encrypted() ? 0 : util::write_now(conn_->tcp().socket(), bufs, wec);
+    if (!wec && now < asio::buffer_size(bufs)) {
+      beast::buffers_suffix<Buffers> rest(bufs);
+      rest.consume(now);
+      conn_->tcp().expires_at(first_byte_deadline);
+      auto [ec, n] =
+          co_await conn_->visit([&](auto& s) { return asio::async_write(s, rest, kToken); });
+      wec = ec;
+    }
   } else {
+    conn_->tcp().expires_at(first_byte_deadline);
     http::request<http::string_body> msg;
     msg.method_string(req.method);
     msg.target(req.target);
@@ -102,6 +114,7 @@ asio::awaitable<Expected<ResponseHead, Failure>> Exchange::attempt(const HttpReq
   parser_.emplace();
   parser_->body_limit(boost::none);
   parser_->header_limit(64 * 1024);
+  conn_->tcp().expires_at(first_byte_deadline);
   auto [rec, rn] = co_await conn_->visit(
       [&](auto& s) { return http::async_read_header(s, conn_->buffer(), *parser_, kToken); });
   if (rec) {
