@@ -18,6 +18,7 @@
 #include "server/server.h"
 #include "server/worker.h"
 #include "telemetry/exposition.h"
+#include "util/lazy_deadline.h"
 
 namespace sy::server {
 
@@ -165,6 +166,12 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
   SharedState& shared = worker.shared();
   const config::ServerLimits& limits = shared.config->limits;
   beast::tcp_stream stream(std::move(socket));
+  // Reads of the request: header/idle and body timeouts. On expiry the read
+  // in progress is cancelled (operation_aborted) and deadline.expired() says why.
+  util::LazyDeadline deadline(stream.get_executor(), [&stream] {
+    beast::error_code ignored;
+    stream.socket().cancel(ignored);
+  });
   ClientWriter out(stream, limits.write_timeout);
   beast::flat_buffer buffer;
   auto handle = worker.register_session(&stream);
@@ -176,8 +183,9 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
     parser.body_limit(limits.max_body_bytes);
     handle->idle = !first;
     if (worker.draining() && !first) break;
-    stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
+    deadline.arm_after(first ? limits.header_timeout : limits.idle_timeout);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kToken);
+    deadline.disarm();
     handle->idle = false;
     if (ec) {
       if (ec == http::error::body_limit) {
@@ -214,17 +222,19 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
       stream.expires_after(limits.write_timeout);
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kContinue), kToken);
+      stream.expires_never();
       if (wec) break;
     }
     if (!parser.is_done()) {
       reserve_for_body(buffer, parser.content_length());
-      stream.expires_after(limits.body_timeout);
+      deadline.arm_after(limits.body_timeout);
       auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kToken);
+      deadline.disarm();
       if (bec) {
         Response r;
         if (bec == http::error::body_limit) {
           r = error_response(api::payload_too_large(limits.max_body_bytes));
-        } else if (bec == beast::error::timeout) {
+        } else if (deadline.expired()) {
           r = error_response({408, "invalid_request_error", "request_timeout", "",
                               "The request body was not received in time."});
         }
@@ -235,7 +245,6 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
         break;
       }
     }
-    stream.expires_never();
 
     co_await dispatch(worker, out, stream, req);
     if (out.failed() || !out.keep_alive() || worker.draining()) break;

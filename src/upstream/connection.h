@@ -9,7 +9,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
+
+#include "util/lazy_deadline.h"
 
 namespace sy::upstream {
 
@@ -23,16 +26,21 @@ class Connection {
   // and body (kReadBufferBytes), so one recv usually takes the whole answer
   // instead of Beast's 512-byte steps.
   static constexpr std::size_t kReadBufferBytes = 16 * 1024;
-  explicit Connection(std::unique_ptr<beast::tcp_stream> plain) : plain_(std::move(plain)) {
+  explicit Connection(std::unique_ptr<beast::tcp_stream> plain)
+      : plain_(std::move(plain)), deadline_(plain_->get_executor(), cancel_io()) {
     buffer_.reserve(kReadBufferBytes);
   }
   explicit Connection(std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls)
-      : tls_(std::move(tls)) {
+      : tls_(std::move(tls)), deadline_(tls_->get_executor(), cancel_io()) {
     buffer_.reserve(kReadBufferBytes);
   }
 
-  // The TCP layer, where deadlines are set.
+  // The TCP layer (connect deadlines are Beast's, set here).
   beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+  // The deadline of the exchange's reads and writes: when it passes, the
+  // operation in progress ends with operation_aborted and
+  // deadline().expired() is true.
+  util::LazyDeadline& deadline() { return deadline_; }
   beast::flat_buffer& buffer() { return buffer_; }
   // True for TLS: bytes written must go through the TLS stream, not the socket.
   bool encrypted() const { return tls_ != nullptr; }
@@ -53,8 +61,16 @@ class Connection {
   uint64_t requests = 0;
 
  private:
+  std::function<void()> cancel_io() {
+    return [this] {
+      beast::error_code ignored;
+      tcp().socket().cancel(ignored);
+    };
+  }
+
   std::unique_ptr<beast::tcp_stream> plain_;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls_;
+  util::LazyDeadline deadline_;
   beast::flat_buffer buffer_;
 };
 

@@ -30,7 +30,7 @@ Exchange::~Exchange() {
 }
 
 Failure Exchange::io_failure(const beast::error_code& ec, std::string_view what) const {
-  if (ec == beast::error::timeout) {
+  if (ec == beast::error::timeout || (ec && conn_ && conn_->deadline().expired())) {
     return {FailureKind::kTimeout, fmt::format("upstream {} timed out while {}", url_.host, what)};
   }
   if (aborted_ || ec == asio::error::operation_aborted) {
@@ -83,13 +83,13 @@ asio::awaitable<Expected<ResponseHead, Failure>> Exchange::attempt(const HttpReq
     if (!wec && now < asio::buffer_size(bufs)) {
       beast::buffers_suffix<Buffers> rest(bufs);
       rest.consume(now);
-      conn_->tcp().expires_at(first_byte_deadline);
+      conn_->deadline().arm_at(first_byte_deadline);
       auto [ec, n] =
           co_await conn_->visit([&](auto& s) { return asio::async_write(s, rest, kToken); });
       wec = ec;
     }
   } else {
-    conn_->tcp().expires_at(first_byte_deadline);
+    conn_->deadline().arm_at(first_byte_deadline);
     http::request<http::string_body> msg;
     msg.method_string(req.method);
     msg.target(req.target);
@@ -105,24 +105,27 @@ asio::awaitable<Expected<ResponseHead, Failure>> Exchange::attempt(const HttpReq
   }
   if (wec) {
     retry_stale = reused && is_stale_error(wec);
+    Failure f = io_failure(wec, "sending the request");
     conn_->close();
     conn_.reset();
-    co_return unexpected(io_failure(wec, "sending the request"));
+    co_return unexpected(std::move(f));
   }
   ++conn_->requests;
 
   parser_.emplace();
   parser_->body_limit(boost::none);
   parser_->header_limit(64 * 1024);
-  conn_->tcp().expires_at(first_byte_deadline);
+  conn_->deadline().arm_at(first_byte_deadline);
   auto [rec, rn] = co_await conn_->visit(
       [&](auto& s) { return http::async_read_header(s, conn_->buffer(), *parser_, kToken); });
   if (rec) {
     retry_stale = reused && is_stale_error(rec);
+    Failure f = io_failure(rec, "waiting for the response");
     conn_->close();
     conn_.reset();
-    co_return unexpected(io_failure(rec, "waiting for the response"));
+    co_return unexpected(std::move(f));
   }
+  conn_->deadline().disarm();
   const auto& h = parser_->get();
   ResponseHead head;
   head.status = static_cast<int>(h.result_int());
@@ -149,10 +152,11 @@ asio::awaitable<Expected<std::string_view, Failure>> Exchange::read_some() {
     auto& body = parser_->get().body();
     body.data = buf_.data();
     body.size = buf_.size();
-    conn_->tcp().expires_at(std::min(total_deadline_, SteadyClock::now() + deadlines_.stream_idle));
+    conn_->deadline().arm_at(std::min(total_deadline_, SteadyClock::now() + deadlines_.stream_idle));
     auto [ec, n] = co_await conn_->visit(
         [&](auto& s) { return http::async_read_some(s, conn_->buffer(), *parser_, kToken); });
     if (ec == http::error::need_buffer) ec = {};
+    if (!ec) conn_->deadline().disarm();
     if (ec) {
       Failure f = io_failure(ec, "reading the response");
       conn_->close();

@@ -110,6 +110,9 @@ asio::awaitable<Expected<std::unique_ptr<Connection>, Failure>> Pool::acquire(
                                  fmt::format("cannot connect to {}:{}: {}", url.host, url.port,
                                              timeout ? "timed out" : ec.message())});
   }
+  // The connect deadline ends here: the exchange's reads and writes run under
+  // the connection's own deadline (Connection::deadline()).
+  tcp->expires_never();
   tcp->socket().set_option(asio::ip::tcp::no_delay(true));
   ++connects_;
   o.published->connects.fetch_add(1, std::memory_order_relaxed);
@@ -129,6 +132,7 @@ asio::awaitable<Expected<std::unique_ptr<Connection>, Failure>> Pool::acquire(
                                  fmt::format("TLS handshake with {} failed: {}", url.host,
                                              timeout ? "timed out" : hec.message())});
   }
+  beast::get_lowest_layer(*tls).expires_never();
   co_return std::make_unique<Connection>(std::move(tls));
 }
 
