@@ -2,7 +2,9 @@
 // upstream request can be cancelled at once instead of running to the end.
 // arm() waits for the client socket to become readable; if the peer closed
 // (EOF or reset), the callback runs. Pipelined bytes are not a disconnect.
-// Destroying the watch cancels the wait. Single-threaded, per request.
+// The wait starts once the caller's coroutine next suspends (it is posted),
+// so its system call is not on the way to the upstream. Destroying the watch
+// cancels the wait. Single-threaded, per request.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -26,6 +28,7 @@ class DisconnectWatch {
  private:
   struct State {
     bool done = false;
+    bool waiting = false;  // the posted start ran
     bool disconnected = false;
     std::function<void()> callback;
   };
