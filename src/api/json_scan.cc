@@ -50,6 +50,7 @@ std::size_t skip_value(std::string_view s, std::size_t i) {
 
 std::vector<RawMember> scan_top_level(std::string_view s) {
   std::vector<RawMember> out;
+  out.reserve(8);  // a chat request has a handful of members: one allocation
   std::size_t i = skip_space(s, 0);
   if (i >= s.size() || s[i] != '{') return out;
   i = skip_space(s, i + 1);

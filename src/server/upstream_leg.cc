@@ -54,7 +54,13 @@ Expected<std::shared_ptr<Leg>, api::ApiError> prepare_leg(const config::ConfigPt
 }
 
 LegRace::LegRace(asio::any_io_executor executor)
-    : executor_(executor), signal_(std::make_shared<asio::steady_timer>(executor)) {}
+    : executor_(executor) {}
+
+const std::shared_ptr<asio::steady_timer>& LegRace::signal() {
+  // Only a race of several legs waits on it: a single leg never builds one.
+  if (!signal_) signal_ = std::make_shared<asio::steady_timer>(executor_);
+  return signal_;
+}
 
 void LegRace::begin(const std::shared_ptr<Leg>& leg, upstream::Pool& pool,
                     upstream::Deadlines deadlines) {
@@ -65,7 +71,7 @@ void LegRace::begin(const std::shared_ptr<Leg>& leg, upstream::Pool& pool,
 
 void LegRace::launch(std::shared_ptr<Leg> leg, upstream::Pool& pool, upstream::Deadlines deadlines) {
   begin(leg, pool, deadlines);
-  asio::co_spawn(executor_, run_leg(std::move(leg), signal_), asio::detached);
+  asio::co_spawn(executor_, run_leg(std::move(leg), signal()), asio::detached);
 }
 
 asio::awaitable<void> LegRace::run_alone(const std::shared_ptr<Leg>& leg, upstream::Pool& pool,
@@ -85,8 +91,8 @@ asio::awaitable<std::shared_ptr<Leg>> LegRace::next_head(std::chrono::steady_clo
     if (!any_pending() || std::chrono::steady_clock::now() >= until) co_return nullptr;
     // A leg finishing cancels the timer; it cannot finish between the check
     // above and this wait (one thread, no suspension in between).
-    signal_->expires_at(until);
-    co_await signal_->async_wait(asio::as_tuple(asio::use_awaitable));
+    signal()->expires_at(until);
+    co_await signal()->async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 

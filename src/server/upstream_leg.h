@@ -81,8 +81,10 @@ class LegRace {
  private:
   void begin(const std::shared_ptr<Leg>& leg, upstream::Pool& pool, upstream::Deadlines deadlines);
 
+  const std::shared_ptr<boost::asio::steady_timer>& signal();
+
   boost::asio::any_io_executor executor_;
-  std::shared_ptr<boost::asio::steady_timer> signal_;  // cancelled when a head arrives
+  std::shared_ptr<boost::asio::steady_timer> signal_;  // cancelled when a head arrives; lazy
   std::vector<std::shared_ptr<Leg>> legs_;
 };
 

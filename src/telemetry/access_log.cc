@@ -130,7 +130,7 @@ std::size_t round_up_pow2(std::size_t n) {
 
 }  // namespace
 
-std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
+void append_rfc3339_ms(std::string& out, std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
   auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -147,26 +147,34 @@ std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
     char buf[80];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-    return buf;
+    out += buf;
+    return;
   }
-  std::string out(24, '0');
-  auto put = [&out](std::size_t at, int value, int digits) {
-    for (int d = digits - 1; d >= 0; --d, value /= 10) out[at + d] = static_cast<char>('0' + value % 10);
+  const std::size_t base = out.size();
+  out.resize(base + 24, '0');
+  char* p = out.data() + base;
+  auto put = [p](std::size_t at, int value, int digits) {
+    for (int d = digits - 1; d >= 0; --d, value /= 10) p[at + d] = static_cast<char>('0' + value % 10);
   };
   put(0, year, 4);
-  out[4] = '-';
+  p[4] = '-';
   put(5, tm.tm_mon + 1, 2);
-  out[7] = '-';
+  p[7] = '-';
   put(8, tm.tm_mday, 2);
-  out[10] = 'T';
+  p[10] = 'T';
   put(11, tm.tm_hour, 2);
-  out[13] = ':';
+  p[13] = ':';
   put(14, tm.tm_min, 2);
-  out[16] = ':';
+  p[16] = ':';
   put(17, tm.tm_sec, 2);
-  out[19] = '.';
+  p[19] = '.';
   put(20, millis, 3);
-  out[23] = 'Z';
+  p[23] = 'Z';
+}
+
+std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
+  std::string out;
+  append_rfc3339_ms(out, t);
   return out;
 }
 
@@ -176,7 +184,7 @@ std::string format_access_line(const RequestSummary& r, const AccessLogFormat& f
   out.push_back('{');
   key(out, "time");  // digits and punctuation only: no escaping needed
   out.push_back('"');
-  out += format_rfc3339_ms(r.received_at);
+  append_rfc3339_ms(out, r.received_at);
   out.push_back('"');
   field(out, "request_id", r.request_id);
   field(out, "key_id", r.key_id);

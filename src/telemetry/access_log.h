@@ -40,6 +40,8 @@ std::string format_access_line(const RequestSummary& r, const AccessLogFormat& f
 
 // RFC 3339 UTC with milliseconds, e.g. "2025-01-31T12:00:00.123Z".
 std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);
+// The same, appended to `out`.
+void append_rfc3339_ms(std::string& out, std::chrono::system_clock::time_point t);
 
 struct AccessLogOptions {
   std::string path = "-";             // Default: "-" (stdout). Else a file, appended to.

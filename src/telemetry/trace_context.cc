@@ -1,5 +1,7 @@
 #include "telemetry/trace_context.h"
 
+#include <tuple>
+
 #include <random>
 
 namespace sy::telemetry {
@@ -92,13 +94,19 @@ uint64_t fast_random64() {
   return rng.next();
 }
 
-std::string to_hex(const uint8_t* data, std::size_t n) {
+namespace {
+void put_hex(char* at, const uint8_t* data, std::size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(2 * n, '0');
   for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xF];
+    at[2 * i] = kDigits[data[i] >> 4];
+    at[2 * i + 1] = kDigits[data[i] & 0xF];
   }
+}
+}  // namespace
+
+std::string to_hex(const uint8_t* data, std::size_t n) {
+  std::string out(2 * n, '0');
+  put_hex(out.data(), data, n);
   return out;
 }
 
@@ -139,11 +147,16 @@ TraceContext start_trace(std::string_view traceparent_header, std::string_view t
 }
 
 std::string TraceContext::upstream_traceparent() const {
-  std::string out = "00-";
-  out += trace_id_hex();
-  out.push_back('-');
-  out += span_id_hex();
-  out += (flags & kSampledFlag) ? "-01" : "-00";
+  // "00-" trace-id "-" span-id "-" flags, built in place (one allocation).
+  constexpr std::size_t kTrace = 2 * std::tuple_size_v<decltype(trace_id)>;
+  constexpr std::size_t kSpan = 2 * std::tuple_size_v<decltype(span_id)>;
+  std::string out(3 + kTrace + 1 + kSpan + 3, '-');
+  out[0] = out[1] = '0';
+  put_hex(out.data() + 3, trace_id.data(), trace_id.size());
+  put_hex(out.data() + 3 + kTrace + 1, span_id.data(), span_id.size());
+  char* flags_at = out.data() + 3 + kTrace + 1 + kSpan + 1;
+  flags_at[0] = '0';
+  flags_at[1] = (flags & kSampledFlag) ? '1' : '0';
   return out;
 }
 
