@@ -60,7 +60,9 @@ class Worker {
 
   int index_;
   SharedState& shared_;
-  boost::asio::io_context ioc_{1};
+  // One thread runs it; other threads only post to it (drain, Redis
+  // replies), so descriptor operations need no locks.
+  boost::asio::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   boost::asio::ip::tcp::acceptor acceptor_;
   upstream::Pool pool_;
   std::list<SessionEntry> sessions_;
