@@ -74,10 +74,15 @@ Series& Shard::series(MetricId id, Labels labels) {
   const MetricDef& d = def(id);
   scratch_.clear();
   append_series_key(scratch_, d.label_count(), labels);
+  Last& last = last_[static_cast<std::size_t>(id)];
+  if (last.series != nullptr && last.key == scratch_) return *last.series;
   Map& map = maps_[static_cast<std::size_t>(id)];
   // Lock-free lookup: only this (owner) thread changes the map's structure.
-  if (auto it = map.find(std::string_view(scratch_)); it != map.end()) return *it->second;
-  return insert(id, scratch_);
+  auto it = map.find(std::string_view(scratch_));
+  Series& found = it != map.end() ? *it->second : insert(id, scratch_);
+  last.key.assign(scratch_);  // series are never removed: the pointer stays valid
+  last.series = &found;
+  return found;
 }
 
 Series& Shard::insert(MetricId id, std::string_view key) {

@@ -90,6 +90,13 @@ class Shard {
   Registry& registry_;
   std::size_t index_;
   std::string scratch_;                 // key under construction (owner thread only)
+  // Per metric, the last label set looked up and its series (owner thread
+  // only): consecutive requests mostly repeat it, so the hash lookup is skipped.
+  struct Last {
+    std::string key;
+    Series* series = nullptr;
+  };
+  std::array<Last, kMetricCount> last_;
   std::array<Map, kMetricCount> maps_;  // structure guarded by structure_mutex_ for writes
   mutable std::mutex structure_mutex_;  // owner: inserts; scraper: walks
 };

@@ -135,5 +135,25 @@ TEST(Registry, SeriesReferencesAreStable) {
   EXPECT_EQ(p.value("switchyard_requests_in_flight", "switchyard_requests_in_flight", {}), 5);
 }
 
+// The shard remembers the last label set per metric: alternating, repeating
+// and overflowing label sets must still land in their own series.
+TEST(Registry, RepeatedAndAlternatingLabelSetsLandInTheirOwnSeries) {
+  Registry reg(1, RegistryOptions{.max_series_per_metric = 2});
+  Shard& shard = reg.shard(0);
+  for (const char* m : {"a", "a", "b", "a", "c", "c", "b", "a", "c"})
+    shard.add(Counter::kHedges, {m, "d"});
+  EXPECT_EQ(&shard.series(MetricId::kHedges, {"a", "d"}), &shard.series(MetricId::kHedges, {"a", "d"}));
+  EXPECT_NE(&shard.series(MetricId::kHedges, {"a", "d"}), &shard.series(MetricId::kHedges, {"b", "d"}));
+  auto p = parse_exposition(render(reg));
+  ASSERT_TRUE(p.ok()) << p.error;
+  auto value = [&](const char* model) {
+    return p.value("switchyard_hedges_total", "switchyard_hedges_total",
+                   {{"model", model}, {"deployment", model[0] == '_' ? model : "d"}});
+  };
+  EXPECT_EQ(value("a"), 4);
+  EXPECT_EQ(value("b"), 2);
+  EXPECT_EQ(value("__overflow__"), 3);  // "c": past the cap of two series
+}
+
 }  // namespace
 }  // namespace sy::telemetry
