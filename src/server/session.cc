@@ -19,6 +19,7 @@
 #include "server/worker.h"
 #include "telemetry/exposition.h"
 #include "util/lazy_deadline.h"
+#include "util/parse_buffered.h"
 
 namespace sy::server {
 
@@ -225,25 +226,30 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
       stream.expires_never();
       if (wec) break;
     }
-    if (!parser.is_done()) {
+    // A small body usually arrived with the header: parse it from the buffer
+    // and read on only if the parser needs more.
+    beast::error_code bec;
+    util::parse_buffered(parser, buffer, bec);
+    if (!bec && !parser.is_done()) {
       reserve_for_body(buffer, parser.content_length());
       deadline.arm_after(limits.body_timeout);
-      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kToken);
+      auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kToken);
       deadline.disarm();
-      if (bec) {
-        Response r;
-        if (bec == http::error::body_limit) {
-          r = error_response(api::payload_too_large(limits.max_body_bytes));
-        } else if (deadline.expired()) {
-          r = error_response({408, "invalid_request_error", "request_timeout", "",
-                              "The request body was not received in time."});
-        }
-        if (!r.body.empty()) {
-          out.set_keep_alive(false);
-          co_await out.send(r);
-        }
-        break;
+      bec = rec;
+    }
+    if (bec) {
+      Response r;
+      if (bec == http::error::body_limit) {
+        r = error_response(api::payload_too_large(limits.max_body_bytes));
+      } else if (deadline.expired()) {
+        r = error_response({408, "invalid_request_error", "request_timeout", "",
+                            "The request body was not received in time."});
       }
+      if (!r.body.empty()) {
+        out.set_keep_alive(false);
+        co_await out.send(r);
+      }
+      break;
     }
 
     co_await dispatch(worker, out, stream, req);

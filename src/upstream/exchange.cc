@@ -9,6 +9,7 @@
 #include <array>
 
 #include "upstream/request_head.h"
+#include "util/parse_buffered.h"
 #include "util/write_now.h"
 
 namespace sy::upstream {
@@ -152,6 +153,21 @@ asio::awaitable<Expected<std::string_view, Failure>> Exchange::read_some() {
     auto& body = parser_->get().body();
     body.data = buf_.data();
     body.size = buf_.size();
+    if (conn_->buffer().size() > 0) {
+      // Bytes that came with the head (often the whole body): parsed here,
+      // without a round through the event loop.
+      beast::error_code pec;
+      util::parse_buffered(*parser_, conn_->buffer(), pec);
+      if (pec && pec != http::error::need_buffer) {
+        Failure f = io_failure(pec, "reading the response");
+        conn_->close();
+        conn_.reset();
+        co_return unexpected(std::move(f));
+      }
+      std::size_t got = buf_.size() - parser_->get().body().size;
+      if (got > 0) co_return std::string_view(buf_.data(), got);
+      if (parser_->is_done()) continue;
+    }
     conn_->deadline().arm_at(std::min(total_deadline_, SteadyClock::now() + deadlines_.stream_idle));
     auto [ec, n] = co_await conn_->visit(
         [&](auto& s) { return http::async_read_some(s, conn_->buffer(), *parser_, kToken); });
