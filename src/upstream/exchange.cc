@@ -49,6 +49,13 @@ Failure Exchange::io_failure(const beast::error_code& ec, std::string_view what)
           fmt::format("connection to upstream {} failed while {}: {}", url_.host, what, ec.message())};
 }
 
+Failure Exchange::drop_connection(const beast::error_code& ec, std::string_view what) {
+  Failure f = io_failure(ec, what);
+  conn_->close();
+  conn_.reset();
+  return f;
+}
+
 asio::awaitable<Expected<ResponseHead, Failure>> Exchange::start(const HttpRequest& req) {
   if (aborted_) co_return unexpected(Failure{FailureKind::kCancelled, "the upstream request was cancelled"});
   total_deadline_ = SteadyClock::now() + deadlines_.total;
@@ -106,10 +113,7 @@ asio::awaitable<Expected<ResponseHead, Failure>> Exchange::attempt(const HttpReq
   }
   if (wec) {
     retry_stale = reused && is_stale_error(wec);
-    Failure f = io_failure(wec, "sending the request");
-    conn_->close();
-    conn_.reset();
-    co_return unexpected(std::move(f));
+    co_return unexpected(drop_connection(wec, "sending the request"));
   }
   ++conn_->requests;
 
@@ -121,10 +125,7 @@ asio::awaitable<Expected<ResponseHead, Failure>> Exchange::attempt(const HttpReq
       [&](auto& s) { return http::async_read_header(s, conn_->buffer(), *parser_, kToken); });
   if (rec) {
     retry_stale = reused && is_stale_error(rec);
-    Failure f = io_failure(rec, "waiting for the response");
-    conn_->close();
-    conn_.reset();
-    co_return unexpected(std::move(f));
+    co_return unexpected(drop_connection(rec, "waiting for the response"));
   }
   conn_->deadline().disarm();
   const auto& h = parser_->get();
@@ -159,10 +160,7 @@ asio::awaitable<Expected<std::string_view, Failure>> Exchange::read_some() {
       beast::error_code pec;
       util::parse_buffered(*parser_, conn_->buffer(), pec);
       if (pec && pec != http::error::need_buffer) {
-        Failure f = io_failure(pec, "reading the response");
-        conn_->close();
-        conn_.reset();
-        co_return unexpected(std::move(f));
+        co_return unexpected(drop_connection(pec, "reading the response"));
       }
       std::size_t got = buf_.size() - parser_->get().body().size;
       if (got > 0) co_return std::string_view(buf_.data(), got);
@@ -174,10 +172,7 @@ asio::awaitable<Expected<std::string_view, Failure>> Exchange::read_some() {
     if (ec == http::error::need_buffer) ec = {};
     if (!ec) conn_->deadline().disarm();
     if (ec) {
-      Failure f = io_failure(ec, "reading the response");
-      conn_->close();
-      conn_.reset();
-      co_return unexpected(std::move(f));
+      co_return unexpected(drop_connection(ec, "reading the response"));
     }
     std::size_t got = buf_.size() - parser_->get().body().size;
     if (got > 0) co_return std::string_view(buf_.data(), got);

@@ -60,6 +60,8 @@ class Exchange {
   asio::awaitable<Expected<ResponseHead, Failure>> attempt(const HttpRequest& req, bool allow_reuse,
                                                            bool& retry_stale);
   Failure io_failure(const beast::error_code& ec, std::string_view what) const;
+  // io_failure(ec, what), after which the connection is closed and dropped.
+  Failure drop_connection(const beast::error_code& ec, std::string_view what);
 
   Pool& pool_;
   const Url& url_;
