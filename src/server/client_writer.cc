@@ -49,7 +49,14 @@ asio::awaitable<bool> ClientWriter::write_raw(std::string_view a, std::string_vi
                                          asio::buffer(c.data(), c.size())};
   // Usually the whole write fits in the socket's send buffer at once.
   boost::system::error_code ec;
-  const std::size_t now = util::write_now(stream_.socket(), bufs, ec);
+  std::size_t now = 0;
+  if (coalescer_ != nullptr && coalescer_->busy()) {
+    auto [hec, n] = co_await coalescer_->write(stream_.socket(), bufs, kToken);
+    ec = hec;
+    now = n;
+  } else {
+    now = util::write_now(stream_.socket(), bufs, ec);
+  }
   if (!ec && now < asio::buffer_size(bufs)) {
     // The client is not reading fast enough: wait for room, with the timeout.
     boost::beast::buffers_suffix<std::array<asio::const_buffer, 3>> rest(bufs);

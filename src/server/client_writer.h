@@ -14,14 +14,18 @@
 #include <string>
 #include <string_view>
 
+#include "util/send_coalescer.h"
 #include "server/response.h"
 
 namespace sy::server {
 
 class ClientWriter {
  public:
-  ClientWriter(boost::beast::tcp_stream& stream, std::chrono::milliseconds write_timeout)
-      : stream_(stream), write_timeout_(write_timeout) {}
+  // `coalescer` (optional): the worker's, so writes made while other
+  // requests are in flight go out together (util/send_coalescer.h).
+  ClientWriter(boost::beast::tcp_stream& stream, std::chrono::milliseconds write_timeout,
+               util::SendCoalescer* coalescer = nullptr)
+      : stream_(stream), write_timeout_(write_timeout), coalescer_(coalescer) {}
 
   // Per request: reset before each request on a keep-alive connection.
   // `from_client`: the id is the client's x-request-id (may repeat).
@@ -54,6 +58,7 @@ class ClientWriter {
 
   boost::beast::tcp_stream& stream_;
   std::chrono::milliseconds write_timeout_;
+  util::SendCoalescer* coalescer_;
   std::string request_id_;
   bool request_id_from_client_ = false;
   std::vector<std::pair<std::string, std::string>> extra_;

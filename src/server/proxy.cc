@@ -133,6 +133,7 @@ routing::RequestFacts request_facts(const api::Request& req, int64_t prompt) {
 
 asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
                                     boost::beast::tcp_stream& client, Inbound in) {
+  const util::SendCoalescer::InFlight in_flight(&worker.send_coalescer());
   config::ConfigPtr cfg = worker.shared().config;
   Services* services = worker.shared().services;
   SharedState& shared = worker.shared();
@@ -288,7 +289,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
 
   // Every leg in flight is aborted if the client hangs up.
   LegRace* racing = nullptr;
-  DisconnectWatch watch(client.socket());
+  DisconnectWatch watch(client.socket(), worker.disconnect_watches());
   watch.arm([&racing] {
     if (racing != nullptr) racing->abort_others(nullptr);
   });

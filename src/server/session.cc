@@ -173,7 +173,7 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
     beast::error_code ignored;
     stream.socket().cancel(ignored);
   });
-  ClientWriter out(stream, limits.write_timeout);
+  ClientWriter out(stream, limits.write_timeout, &worker.send_coalescer());
   beast::flat_buffer buffer;
   auto handle = worker.register_session(&stream);
   bool first = true;

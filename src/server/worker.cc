@@ -44,7 +44,8 @@ Worker::Worker(int index, SharedState& shared)
     : index_(index),
       shared_(shared),
       acceptor_(ioc_),
-      pool_(ioc_.get_executor(), shared.tls, pool_options(shared.config->upstream)) {}
+      pool_(ioc_.get_executor(), shared.tls, pool_options(shared.config->upstream),
+            &send_coalescer_) {}
 
 void Worker::bind(const tcp::endpoint& ep) {
   acceptor_.open(ep.protocol());

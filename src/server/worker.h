@@ -15,8 +15,10 @@
 #include <memory>
 
 #include "config/config.h"
+#include "server/disconnect_watch.h"
 #include "telemetry/registry.h"
 #include "upstream/pool.h"
+#include "util/send_coalescer.h"
 
 namespace sy::server {
 
@@ -37,6 +39,8 @@ class Worker {
 
   boost::asio::io_context& io() { return ioc_; }
   upstream::Pool& pool() { return pool_; }
+  util::SendCoalescer& send_coalescer() { return send_coalescer_; }
+  DisconnectWatches& disconnect_watches() { return disconnect_watches_; }
   telemetry::Shard& metrics();
   SharedState& shared() { return shared_; }
   int index() const { return index_; }
@@ -64,9 +68,11 @@ class Worker {
   // replies), so descriptor operations need no locks.
   boost::asio::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   boost::asio::ip::tcp::acceptor acceptor_;
+  util::SendCoalescer send_coalescer_{ioc_.get_executor()};
   upstream::Pool pool_;
   std::list<SessionEntry> sessions_;
   boost::asio::steady_timer heartbeat_{ioc_};
+  DisconnectWatches disconnect_watches_{ioc_.get_executor()};
   bool draining_ = false;
 };
 

@@ -52,9 +52,10 @@ class Connection {
     return tls_ ? op(*tls_) : op(*plain_);
   }
 
-  // False if the peer closed the connection or sent unexpected bytes while
-  // it sat idle (checked without blocking).
-  bool reusable();
+  // False if the connection is closed or holds unread bytes; with `peek`,
+  // also if the peer closed it or sent bytes while it sat idle (one
+  // non-blocking recv(MSG_PEEK) system call).
+  bool reusable(bool peek);
   void close();
 
   SteadyClock::time_point idle_since{};

@@ -86,8 +86,17 @@ asio::awaitable<Expected<ResponseHead, Failure>> Exchange::attempt(const HttpReq
     // plain TCP the request usually fits in the send buffer at once.
     using Buffers = std::array<asio::const_buffer, 2>;
     Buffers bufs{asio::buffer(*request_head), asio::buffer(req.body)};
-    const std::size_t now =
-        conn_->encrypted() ? 0 : util::write_now(conn_->tcp().socket(), bufs, wec);
+    std::size_t now = 0;
+    if (!conn_->encrypted()) {
+      util::SendCoalescer* coalescer = pool_.coalescer();
+      if (coalescer != nullptr && coalescer->busy()) {
+        auto [ec, n] = co_await coalescer->write(conn_->tcp().socket(), bufs, kToken);
+        wec = ec;
+        now = n;
+      } else {
+        now = util::write_now(conn_->tcp().socket(), bufs, wec);
+      }
+    }
     if (!wec && now < asio::buffer_size(bufs)) {
       beast::buffers_suffix<Buffers> rest(bufs);
       rest.consume(now);

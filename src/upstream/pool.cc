@@ -88,7 +88,8 @@ asio::awaitable<Expected<std::unique_ptr<Connection>, Failure>> Pool::acquire(
         std::unique_ptr<Connection> c = std::move(list.back());
         list.pop_back();
         o.published->idle.fetch_sub(1, std::memory_order_relaxed);
-        if (now - c->idle_since < opts_.idle_timeout && c->reusable()) {
+        const auto idle = now - c->idle_since;
+        if (idle < opts_.idle_timeout && c->reusable(idle >= opts_.peek_after_idle)) {
           reused = true;
           co_return c;
         }

@@ -15,6 +15,7 @@
 
 #include "upstream/connection.h"
 #include "upstream/url.h"
+#include "util/send_coalescer.h"
 #include "util/expected.h"
 
 namespace sy::upstream {
@@ -23,6 +24,11 @@ struct PoolOptions {
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds idle_timeout{60'000};  // pooled connection max idle
   int max_idle_per_origin = 64;
+  // A connection idle for less than this is reused without the liveness
+  // peek (a system call per request at load). Upstreams close idle
+  // connections after seconds, not milliseconds; one that did anyway is
+  // caught by the exchange's stale-connection retry.
+  std::chrono::milliseconds peek_after_idle{1'000};
 };
 
 enum class FailureKind { kConnect, kTls, kTimeout, kReset, kProtocol, kTooLarge, kCancelled };
@@ -34,8 +40,12 @@ struct Failure {
 
 class Pool {
  public:
-  Pool(asio::any_io_executor ex, asio::ssl::context& tls, PoolOptions opts)
-      : ex_(std::move(ex)), tls_(tls), opts_(opts) {}
+  // `coalescer` (optional): the worker's, for the exchanges' request writes.
+  Pool(asio::any_io_executor ex, asio::ssl::context& tls, PoolOptions opts,
+       util::SendCoalescer* coalescer = nullptr)
+      : ex_(std::move(ex)), tls_(tls), opts_(opts), coalescer_(coalescer) {}
+
+  util::SendCoalescer* coalescer() const { return coalescer_; }
 
   // A connection to `url`'s origin: an idle pooled one when available
   // (`reused` = true), else a new one. Fails by `deadline` at the latest.
@@ -70,6 +80,7 @@ class Pool {
   asio::any_io_executor ex_;
   asio::ssl::context& tls_;
   PoolOptions opts_;
+  util::SendCoalescer* coalescer_;
   // Counters one origin's figures are published through: written by the
   // worker's thread (relaxed atomics), read by stats().
   struct Published {

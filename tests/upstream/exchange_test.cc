@@ -1,6 +1,7 @@
-// Exchange deadlines against a scripted upstream on 127.0.0.1: first byte,
-// stream idle, and a slow stream on a fresh connection that outlives the
-// connect timeout (the connect deadline must not follow the connection).
+// Exchange against a scripted upstream on 127.0.0.1: deadlines (first byte,
+// stream idle, total, and a slow stream on a fresh connection that outlives
+// the connect timeout: the connect deadline must not follow the connection),
+// and a pooled connection the upstream closed while it sat idle.
 #include "upstream/exchange.h"
 
 #include <gtest/gtest.h>
@@ -166,6 +167,102 @@ TEST(ExchangeDeadlines, TotalDeadlineCutsAStreamThatKeepsTalking) {
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(r.failure->kind, FailureKind::kTimeout) << r.failure->message;
   EXPECT_LT(r.body.size(), 20 * std::string("data: x\n\n").size());
+}
+
+
+// Reads one request head from `socket` (the test requests have tiny bodies
+// that arrive with it).
+asio::awaitable<void> read_request(tcp::socket& socket) {
+  std::string request;
+  char buf[4096];
+  while (request.find("\r\n\r\n") == std::string::npos) {
+    std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::use_awaitable);
+    request.append(buf, n);
+  }
+}
+
+const std::string kSmallAnswer =
+    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+
+// First connection: answers one keep-alive request, then closes while the
+// client holds it idle (an upstream's idle timeout). Second: answers and
+// stays open.
+asio::awaitable<void> answer_then_close(tcp::acceptor& acceptor, int& accepted) {
+  tcp::socket first = co_await acceptor.async_accept(asio::use_awaitable);
+  ++accepted;
+  co_await read_request(first);
+  co_await asio::async_write(first, asio::buffer(kSmallAnswer), asio::use_awaitable);
+  first.close();
+  tcp::socket second = co_await acceptor.async_accept(asio::use_awaitable);
+  ++accepted;
+  co_await read_request(second);
+  co_await asio::async_write(second, asio::buffer(kSmallAnswer), asio::use_awaitable);
+  asio::steady_timer hold(second.get_executor(), 10s);
+  boost::system::error_code ec;
+  co_await hold.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+// Runs one exchange to its end; "" if it succeeded, else the failure.
+asio::awaitable<std::string> exchange_once(Pool& pool, const Url& url, bool& reused) {
+  Deadlines d;
+  d.first_byte = 1s;
+  Exchange ex(pool, url, d);
+  HttpRequest req;
+  req.target = "/v1/chat/completions";
+  req.body = "{}";
+  auto head = co_await ex.start(req);
+  if (!head) co_return head.error().message;
+  reused = head->reused_connection;
+  for (;;) {
+    auto piece = co_await ex.read_some();
+    if (!piece) co_return piece.error().message;
+    if (piece->empty()) break;
+  }
+  ex.finish();
+  co_return "";
+}
+
+// Reused within peek_after_idle, the closed connection is not checked
+// before the write; the exchange's stale-connection retry must then resend
+// on a fresh connection. Past peek_after_idle the peek finds it closed.
+void expect_stale_connection_replaced(std::chrono::milliseconds peek_after_idle) {
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  auto url = parse_url("http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()));
+  ASSERT_TRUE(url.has_value());
+  PoolOptions options;
+  options.peek_after_idle = peek_after_idle;
+  Pool pool(io.get_executor(), tls, options);
+  int accepted = 0;
+  std::string first_error = "not run", second_error = "not run";
+  bool reused_first = true, reused_second = true;
+  asio::co_spawn(io, answer_then_close(acceptor, accepted), asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        first_error = co_await exchange_once(pool, *url, reused_first);
+        asio::steady_timer settle(io, 50ms);  // the upstream's FIN arrives
+        co_await settle.async_wait(asio::use_awaitable);
+        second_error = co_await exchange_once(pool, *url, reused_second);
+        io.stop();
+      },
+      asio::detached);
+  io.run_for(5s);
+  EXPECT_EQ(first_error, "");
+  EXPECT_EQ(second_error, "");
+  EXPECT_FALSE(reused_first);
+  EXPECT_FALSE(reused_second) << "the answer came over the fresh connection";
+  EXPECT_EQ(accepted, 2);
+  EXPECT_EQ(pool.connects(), 2u);
+}
+
+TEST(ExchangeStaleConnection, ClosedWhileIdleAndReusedUncheckedIsRetriedOnAFreshConnection) {
+  expect_stale_connection_replaced(10s);
+}
+
+TEST(ExchangeStaleConnection, ClosedWhileIdleAndPeekedIsReplacedBeforeTheWrite) {
+  expect_stale_connection_replaced(0ms);
 }
 
 }  // namespace

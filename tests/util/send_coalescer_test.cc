@@ -1,0 +1,214 @@
+// SendCoalescer on real loopback sockets: held writes go out together at the
+// flush, in order, before any held coroutine resumes; a closed socket, a full
+// send buffer and a reset peer complete as documented.
+#include "util/send_coalescer.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sy::util {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
+
+// A connected pair: `writer` is the coalesced side, `reader` the peer.
+struct Pair {
+  tcp::socket writer;
+  tcp::socket reader;
+  explicit Pair(asio::io_context& io) : writer(io), reader(io) {
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    reader.connect(acceptor.local_endpoint());
+    writer = acceptor.accept();
+  }
+  std::string drain() {  // what has arrived so far, without blocking
+    std::string out;
+    reader.non_blocking(true);
+    char buf[65536];
+    boost::system::error_code ec;
+    for (;;) {
+      std::size_t n = reader.read_some(asio::buffer(buf), ec);
+      if (ec) break;
+      out.append(buf, n);
+    }
+    return out;
+  }
+};
+
+TEST(SendCoalescer, BusyOnlyWithTwoRequestsInFlight) {
+  asio::io_context io;
+  SendCoalescer c(io.get_executor());
+  EXPECT_FALSE(c.busy());
+  {
+    SendCoalescer::InFlight one(&c);
+    EXPECT_FALSE(c.busy());
+    {
+      SendCoalescer::InFlight two(&c);
+      EXPECT_TRUE(c.busy());
+      EXPECT_EQ(c.in_flight(), 2u);
+    }
+    EXPECT_FALSE(c.busy());
+  }
+  EXPECT_EQ(c.in_flight(), 0u);
+  SendCoalescer::InFlight none(nullptr);  // no coalescer: counts nothing
+}
+
+TEST(SendCoalescer, HeldWritesAllGoOutBeforeAnyWriterResumes) {
+  asio::io_context io;
+  SendCoalescer c(io.get_executor());
+  Pair a(io), b(io);
+  std::vector<std::string> seen_at_resume;  // what b's peer had when a resumed
+  std::vector<std::size_t> written;
+  const std::string head = "HTTP/1.1 200 OK\r\n\r\n", body = "{}";
+  auto writer = [&](Pair& p, bool record) -> asio::awaitable<void> {
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
+    auto [ec, n] = co_await c.write(p.writer, bufs, kToken);
+    EXPECT_FALSE(ec) << ec.message();
+    written.push_back(n);
+    if (record) seen_at_resume.push_back(b.drain());
+  };
+  asio::co_spawn(io, writer(a, true), asio::detached);
+  asio::co_spawn(io, writer(b, false), asio::detached);
+  io.poll_one();
+  io.poll_one();  // both coroutines ran up to their held write
+  EXPECT_EQ(c.held(), 2u);
+  EXPECT_EQ(a.drain(), "") << "nothing is written before the flush";
+  io.run();
+  EXPECT_EQ(c.held(), 0u);
+  ASSERT_EQ(written.size(), 2u);
+  EXPECT_EQ(written[0], head.size() + body.size());
+  EXPECT_EQ(written[1], head.size() + body.size());
+  ASSERT_EQ(seen_at_resume.size(), 1u);
+  EXPECT_EQ(seen_at_resume[0], head + body) << "b's write went out before a resumed";
+  EXPECT_EQ(a.drain(), head + body);
+}
+
+TEST(SendCoalescer, AWriteHeldWhileResumingGoesOutInTheNextFlush) {
+  asio::io_context io;
+  SendCoalescer c(io.get_executor());
+  Pair a(io);
+  int flushes_seen = 0;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3; ++i) {
+          std::array<asio::const_buffer, 1> bufs{asio::buffer("x", 1)};
+          auto [ec, n] = co_await c.write(a.writer, bufs, kToken);
+          EXPECT_EQ(n, 1u);
+          ++flushes_seen;
+        }
+      },
+      asio::detached);
+  io.run();
+  EXPECT_EQ(flushes_seen, 3);
+  EXPECT_EQ(a.drain(), "xxx");
+}
+
+TEST(SendCoalescer, ASocketClosedWhileHeldCompletesWithOperationAborted) {
+  asio::io_context io;
+  SendCoalescer c(io.get_executor());
+  Pair a(io);
+  boost::system::error_code got;
+  std::size_t n_got = 99;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        std::array<asio::const_buffer, 1> bufs{asio::buffer("late", 4)};
+        auto [ec, n] = co_await c.write(a.writer, bufs, kToken);
+        got = ec;
+        n_got = n;
+      },
+      asio::detached);
+  io.poll_one();
+  a.writer.close();  // e.g. the upstream leg was aborted meanwhile
+  io.run();
+  EXPECT_EQ(got, asio::error::operation_aborted);
+  EXPECT_EQ(n_got, 0u);
+}
+
+TEST(SendCoalescer, AFullSendBufferStopsEarlyWithoutAnError) {
+  asio::io_context io;
+  SendCoalescer c(io.get_executor());
+  Pair a(io);
+  a.writer.set_option(asio::socket_base::send_buffer_size(4096));
+  const std::string big(8 * 1024 * 1024, 'b');
+  boost::system::error_code got;
+  std::size_t n_got = 0;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        std::array<asio::const_buffer, 1> bufs{asio::buffer(big)};
+        auto [ec, n] = co_await c.write(a.writer, bufs, kToken);
+        got = ec;
+        n_got = n;
+      },
+      asio::detached);
+  io.run();
+  EXPECT_FALSE(got) << got.message();
+  EXPECT_GT(n_got, 0u);
+  EXPECT_LT(n_got, big.size()) << "the reader is not reading: only a prefix fits";
+  std::string arrived = a.drain();
+  EXPECT_EQ(arrived, big.substr(0, arrived.size()));
+}
+
+TEST(SendCoalescer, MoreBuffersThanItHoldsWritesAPrefix) {
+  asio::io_context io;
+  SendCoalescer c(io.get_executor());
+  Pair a(io);
+  std::array<std::string, SendCoalescer::kMaxBuffers + 2> parts;
+  std::array<asio::const_buffer, SendCoalescer::kMaxBuffers + 2> bufs;
+  std::string all;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    parts[i] = std::string(1, static_cast<char>('a' + i));
+    bufs[i] = asio::buffer(parts[i]);
+    all += parts[i];
+  }
+  std::size_t n_got = 0;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto [ec, n] = co_await c.write(a.writer, bufs, kToken);
+        n_got = n;
+      },
+      asio::detached);
+  io.run();
+  EXPECT_EQ(n_got, SendCoalescer::kMaxBuffers);
+  EXPECT_EQ(a.drain(), all.substr(0, SendCoalescer::kMaxBuffers));
+}
+
+TEST(SendCoalescer, AResetPeerIsAnErrorNotASignal) {
+  asio::io_context io;
+  SendCoalescer c(io.get_executor());
+  Pair a(io);
+  a.reader.set_option(asio::socket_base::linger(true, 0));
+  a.reader.close();  // RST
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  boost::system::error_code got;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        std::array<asio::const_buffer, 1> bufs{asio::buffer("x", 1)};
+        auto [ec, n] = co_await c.write(a.writer, bufs, kToken);
+        got = ec;
+      },
+      asio::detached);
+  io.run();
+  EXPECT_TRUE(got == asio::error::connection_reset || got == asio::error::broken_pipe)
+      << got.message();
+}
+
+}  // namespace
+}  // namespace sy::util
