@@ -52,37 +52,23 @@ void SendCoalescer::hold(Held h) {
 }
 
 void SendCoalescer::flush() {
-  flushing_.swap(held_);  // writes held while resuming go to the next pass
-  struct Result {
-    boost::system::error_code ec;
-    std::size_t written = 0;
-  };
-  // First every write, back to back; then every continuation.
-  std::array<Result, 64> small;
-  std::vector<Result> large;
-  Result* results = small.data();
-  if (flushing_.size() > small.size()) {
-    large.resize(flushing_.size());
-    results = large.data();
-  }
-  for (std::size_t i = 0; i < flushing_.size(); ++i) {
-    Held& h = flushing_[i];
-    Result& r = results[i];
+  std::vector<Held> batch;
+  batch.swap(held_);  // writes held from now on go to the next pass
+  for (Held& h : batch) {
     if (!h.socket->is_open()) {
-      r.ec = boost::asio::error::operation_aborted;
+      h.ec = boost::asio::error::operation_aborted;
       continue;
     }
     if (!h.socket->non_blocking()) {
-      h.socket->non_blocking(true, r.ec);
-      if (r.ec) continue;
+      h.socket->non_blocking(true, h.ec);
+      if (h.ec) continue;
     }
-    r.written = send_now(h.socket->native_handle(), h.iov.data(), h.count, r.ec);
+    h.written = send_now(h.socket->native_handle(), h.iov.data(), h.count, h.ec);
   }
-  for (std::size_t i = 0; i < flushing_.size(); ++i) {
-    Handler handler = std::move(flushing_[i].handler);
-    std::move(handler)(results[i].ec, results[i].written);
-  }
-  flushing_.clear();
+  // Every write went out; the writers resume after the next poll.
+  boost::asio::post(ex_, [batch = std::move(batch)]() mutable {
+    for (Held& h : batch) std::move(h.handler)(h.ec, h.written);
+  });
 }
 
 }  // namespace sy::util

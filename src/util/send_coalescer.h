@@ -13,8 +13,12 @@
 // caller co_awaits write() instead of calling util::write_now directly. The
 // coroutine is suspended; the first write of a pass posts a flush, which runs
 // after the handlers already queued. The flush writes every held request's
-// bytes (what each socket accepts right now, as write_now would), then
-// resumes the coroutines in order with (error, bytes written). With fewer
+// bytes (what each socket accepts right now, as write_now would) and posts
+// the resumption of the coroutines, in order, with (error, bytes written).
+// Posted, they resume after the event loop's next poll: the reads they start
+// next (the upstream's answer, the client's next request) then usually find
+// their bytes already there instead of costing a recv that would block and
+// a second one later. With fewer
 // than two requests in flight there is nothing to coalesce and write_now is
 // used directly, so an idle gateway's latency is unchanged.
 //
@@ -80,7 +84,7 @@ class SendCoalescer {
     return boost::asio::async_initiate<Token,
                                        void(boost::system::error_code, std::size_t)>(
         [this, &socket, &buffers](auto handler) {
-          Held h{&socket, {}, 0, Handler(std::move(handler))};
+          Held h{&socket, {}, 0, Handler(std::move(handler)), {}, 0};
           for (auto it = boost::asio::buffer_sequence_begin(buffers);
                it != boost::asio::buffer_sequence_end(buffers) && h.count < kMaxBuffers; ++it) {
             boost::asio::const_buffer b(*it);
@@ -101,13 +105,14 @@ class SendCoalescer {
     std::array<iovec, kMaxBuffers> iov;
     std::size_t count;
     Handler handler;
+    boost::system::error_code ec;  // the outcome, set by the flush
+    std::size_t written = 0;
   };
   void hold(Held h);
   void flush();
 
   boost::asio::any_io_executor ex_;
   std::vector<Held> held_;
-  std::vector<Held> flushing_;  // kept to reuse its capacity
   std::size_t in_flight_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -1,5 +1,6 @@
 // SendCoalescer on real loopback sockets: held writes go out together at the
-// flush, in order, before any held coroutine resumes; a closed socket, a full
+// flush, in order, before any held coroutine resumes, and the coroutines
+// resume only after the work queued behind the flush; a closed socket, a full
 // send buffer and a reset peer complete as documented.
 #include "util/send_coalescer.h"
 
@@ -94,6 +95,27 @@ TEST(SendCoalescer, HeldWritesAllGoOutBeforeAnyWriterResumes) {
   ASSERT_EQ(seen_at_resume.size(), 1u);
   EXPECT_EQ(seen_at_resume[0], head + body) << "b's write went out before a resumed";
   EXPECT_EQ(a.drain(), head + body);
+}
+
+TEST(SendCoalescer, WritersResumeAfterTheWorkQueuedBehindTheFlush) {
+  asio::io_context io;
+  SendCoalescer c(io.get_executor());
+  Pair a(io);
+  std::vector<std::string> order;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        std::array<asio::const_buffer, 1> bufs{asio::buffer("x", 1)};
+        co_await c.write(a.writer, bufs, kToken);
+        order.push_back("resumed");
+      },
+      asio::detached);
+  io.poll_one();  // the write is held, the flush posted
+  ASSERT_EQ(c.held(), 1u);
+  asio::post(io, [&] { order.push_back("queued after the flush"); });
+  io.run();
+  EXPECT_EQ(order, (std::vector<std::string>{"queued after the flush", "resumed"}));
+  EXPECT_EQ(a.drain(), "x");
 }
 
 TEST(SendCoalescer, AWriteHeldWhileResumingGoesOutInTheNextFlush) {
