@@ -5,7 +5,6 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <set>
 
 namespace sy::routing {
 
@@ -30,6 +29,9 @@ std::vector<Attempt> group_attempts(const GroupRuntime& group, const OrderReques
                                     std::vector<Attempt>* too_small) {
   GroupOrder order = order_group(group, req, rng);
   std::vector<Attempt> out;
+  out.reserve(std::max<size_t>(order.ranked.size(),
+                               static_cast<size_t>(group.routing.retries.attempts_for(
+                                   group.deployments.size()))));
   for (Ranked& r : order.ranked) {
     Attempt a{&group, r.deployment, out.empty() ? std::string(first_reason) : "retry", r.standing,
               std::move(r.why)};
@@ -58,24 +60,29 @@ RoutePlan make_plan(const RoutingTable& table, const RequestFacts& facts, int64_
   RoutePlan plan;
   plan.request = OrderRequest{now_ns, facts.stream, facts.prompt_tokens, facts.max_tokens};
   plan.allowed_groups = facts.allowed_groups;
+  // The request's `models` list, or its one model.
+  const std::string* names = facts.models.empty() ? &facts.model : facts.models.data();
+  const size_t name_count = facts.models.empty() ? 1 : facts.models.size();
   std::vector<const GroupRuntime*> entries;
-  std::vector<std::string> names = facts.models;
-  if (names.empty()) names.push_back(facts.model);
-  for (const std::string& name : names) {
-    const GroupRuntime* g = table.group(name);
+  entries.reserve(name_count);
+  for (size_t i = 0; i < name_count; ++i) {
+    const GroupRuntime* g = table.group(names[i]);
     if (g == nullptr) {
       plan.status = PlanStatus::kUnknownModel;
       plan.message =
-          fmt::format("The model '{}' does not exist or you do not have access to it.", name);
+          fmt::format("The model '{}' does not exist or you do not have access to it.", names[i]);
       return plan;
     }
     entries.push_back(g);
   }
   plan.primary = entries.front();
 
-  std::set<const GroupRuntime*> seen;
-  auto add_group = [&](const GroupRuntime& g, std::string reason, auto& self) -> void {
-    if (!plan.allows(g) || !seen.insert(&g).second) return;
+  // Groups already added; a handful at most, so a vector beats a set.
+  std::vector<const GroupRuntime*> seen;
+  seen.reserve(entries.size() + 2);
+  auto add_group = [&](const GroupRuntime& g, std::string_view reason, auto& self) -> void {
+    if (!plan.allows(g) || std::find(seen.begin(), seen.end(), &g) != seen.end()) return;
+    seen.push_back(&g);
     std::vector<Attempt> small;
     std::vector<Attempt> attempts = group_attempts(g, plan.request, reason, rng, &small);
     for (Attempt& a : small) plan.skipped.push_back(std::move(a));
@@ -85,7 +92,11 @@ RoutePlan make_plan(const RoutingTable& table, const RequestFacts& facts, int64_
       }
       return;
     }
-    for (Attempt& a : attempts) plan.attempts.push_back(std::move(a));
+    if (plan.attempts.empty()) {
+      plan.attempts = std::move(attempts);
+    } else {
+      for (Attempt& a : attempts) plan.attempts.push_back(std::move(a));
+    }
   };
   for (size_t i = 0; i < entries.size(); ++i) {
     add_group(*entries[i], i == 0 ? "primary" : "fallback:models", add_group);

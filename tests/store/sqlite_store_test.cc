@@ -121,6 +121,31 @@ TEST(SqliteStore, RewindKeepsBoundParametersResetClearsThem) {
   EXPECT_EQ(echo.text(1), "");
 }
 
+TEST(SqliteStore, BorrowedTextIsReadAtStepAndStoredAsACopy) {
+  TempDir dir;
+  auto db = Db::open(dir.file("s.db"), false);
+  ASSERT_TRUE(db.has_value());
+  ASSERT_TRUE((*db)->exec("CREATE TABLE t(v TEXT NOT NULL)").has_value());
+  Stmt insert(**db, "INSERT INTO t(v) VALUES(?1)");
+  ASSERT_TRUE(insert.ok());
+  std::string value = "first";
+  insert.bind_borrowed(1, value);
+  ASSERT_EQ(insert.step(), SQLITE_DONE);
+  value = "second";  // rebound below, as the ledger does for every row
+  insert.rewind();
+  insert.bind_borrowed(1, value);
+  ASSERT_EQ(insert.step(), SQLITE_DONE);
+  value = "changed after the step";
+  std::string empty;
+  insert.rewind();
+  insert.bind_borrowed(1, empty);  // empty, not NULL
+  ASSERT_EQ(insert.step(), SQLITE_DONE);
+  Stmt read(**db, "SELECT v FROM t ORDER BY rowid");
+  std::vector<std::string> got;
+  while (read.step() == SQLITE_ROW) got.push_back(read.text(0));
+  EXPECT_EQ(got, (std::vector<std::string>{"first", "second", ""}));
+}
+
 TEST(SqliteLedger, BatchesAreIdempotentAndDebitBalances) {
   TempDir dir;
   auto store = open_store(dir.file("s.db"), 60'000);  // only explicit flushes

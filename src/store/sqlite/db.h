@@ -53,7 +53,10 @@ class Stmt {
 
   bool ok() const { return stmt_ != nullptr; }
   Stmt& bind(int i, int64_t v);
-  Stmt& bind(int i, std::string_view v);
+  Stmt& bind(int i, std::string_view v);  // copies the bytes
+  // Binds without a copy: `v` must stay valid and unchanged until the last
+  // step() before the parameter is bound again (or the statement is gone).
+  Stmt& bind_borrowed(int i, std::string_view v);
   Stmt& bind_blob(int i, std::string_view v);
   Stmt& bind(int i, std::optional<int64_t> v);
   Stmt& bind_null(int i);

@@ -238,9 +238,11 @@ Expected<bool, StoreError> SqliteLedger::write_row(const LedgerRow& r) {
   Db& db = *writer_;
   Stmt& insert = *insert_;
   insert.rewind();  // all 17 parameters are bound below
-  insert.bind(1, r.time_ms).bind(2, r.request_id).bind(3, r.key_id).bind(4, r.requested_model);
-  insert.bind(5, r.policy).bind(6, r.provider).bind(7, r.upstream_model);
-  insert.bind(8, static_cast<int64_t>(r.status)).bind(9, r.error_class);
+  // The row outlives the step: its strings are bound without a copy.
+  insert.bind(1, r.time_ms).bind_borrowed(2, r.request_id).bind_borrowed(3, r.key_id);
+  insert.bind_borrowed(4, r.requested_model).bind_borrowed(5, r.policy);
+  insert.bind_borrowed(6, r.provider).bind_borrowed(7, r.upstream_model);
+  insert.bind(8, static_cast<int64_t>(r.status)).bind_borrowed(9, r.error_class);
   insert.bind(10, r.prompt_tokens).bind(11, r.completion_tokens).bind(12, r.cached_tokens);
   insert.bind(13, r.reasoning_tokens).bind(14, r.cost).bind(15, r.latency_ms);
   insert.bind(16, r.ttft_ms).bind(17, static_cast<int64_t>(r.attempts));
