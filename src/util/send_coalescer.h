@@ -13,7 +13,7 @@
 // caller co_awaits write() instead of calling util::write_now directly. The
 // coroutine is suspended; the first write of a pass posts a flush, which runs
 // after the handlers already queued. The flush writes every held request's
-// bytes (what each socket accepts right now, as write_now would) and posts
+// bytes (what each socket accepts right now, with util::write_now) and posts
 // the resumption of the coroutines, in order, with (error, bytes written).
 // Posted, they resume after the event loop's next poll: the reads they start
 // next (the upstream's answer, the client's next request) then usually find
@@ -27,8 +27,6 @@
 // operation_aborted and nothing is written. Single-threaded: one per event
 // loop, used on its thread only.
 #pragma once
-
-#include <sys/uio.h>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -88,8 +86,7 @@ class SendCoalescer {
           for (auto it = boost::asio::buffer_sequence_begin(buffers);
                it != boost::asio::buffer_sequence_end(buffers) && h.count < kMaxBuffers; ++it) {
             boost::asio::const_buffer b(*it);
-            if (b.size() == 0) continue;
-            h.iov[h.count++] = {const_cast<void*>(b.data()), b.size()};
+            if (b.size() != 0) h.buffers[h.count++] = b;
           }
           hold(std::move(h));
         },
@@ -102,7 +99,7 @@ class SendCoalescer {
  private:
   struct Held {
     boost::asio::ip::tcp::socket* socket;
-    std::array<iovec, kMaxBuffers> iov;
+    std::array<boost::asio::const_buffer, kMaxBuffers> buffers;
     std::size_t count;
     Handler handler;
     boost::system::error_code ec;  // the outcome, set by the flush
