@@ -133,7 +133,7 @@ routing::RequestFacts request_facts(const api::Request& req, int64_t prompt) {
 
 asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
                                     boost::beast::tcp_stream& client, Inbound in) {
-  const util::SendCoalescer::InFlight in_flight(&worker.send_coalescer());
+  const util::SendCoalescer::InFlight in_flight(&worker.requests_in_flight());
   config::ConfigPtr cfg = worker.shared().config;
   Services* services = worker.shared().services;
   SharedState& shared = worker.shared();

@@ -40,6 +40,7 @@ class Worker {
   boost::asio::io_context& io() { return ioc_; }
   upstream::Pool& pool() { return pool_; }
   util::SendCoalescer& send_coalescer() { return send_coalescer_; }
+  util::SendCoalescer::InFlightCount& requests_in_flight() { return requests_in_flight_; }
   DisconnectWatches& disconnect_watches() { return disconnect_watches_; }
   telemetry::Shard& metrics();
   SharedState& shared() { return shared_; }
@@ -66,9 +67,12 @@ class Worker {
   SharedState& shared_;
   // One thread runs it; other threads only post to it (drain, Redis
   // replies), so descriptor operations need no locks.
+  // Before ioc_: request frames destroyed with ioc_'s pending handlers
+  // still count down into it.
+  util::SendCoalescer::InFlightCount requests_in_flight_;
   boost::asio::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   boost::asio::ip::tcp::acceptor acceptor_;
-  util::SendCoalescer send_coalescer_{ioc_.get_executor()};
+  util::SendCoalescer send_coalescer_{ioc_.get_executor(), requests_in_flight_};
   upstream::Pool pool_;
   std::list<SessionEntry> sessions_;
   boost::asio::steady_timer heartbeat_{ioc_};

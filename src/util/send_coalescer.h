@@ -47,30 +47,39 @@ class SendCoalescer {
   using Handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
   static constexpr std::size_t kMaxBuffers = 4;
 
-  explicit SendCoalescer(boost::asio::any_io_executor ex) : ex_(std::move(ex)) {}
-  ~SendCoalescer() { *alive_ = false; }
-  SendCoalescer(const SendCoalescer&) = delete;
-  SendCoalescer& operator=(const SendCoalescer&) = delete;
+  // The count of requests in flight on the loop, kept by InFlight guards.
+  // It lives outside the coalescer, declared before the io_context, so a
+  // request's frame destroyed with the io_context's pending handlers (a
+  // forced shutdown) still decrements a live counter.
+  struct InFlightCount {
+    std::size_t n = 0;
+  };
 
-  // Counts a request in flight for as long as it lives.
+  // Counts a request in flight for as long as it lives; nullptr: nothing.
   class InFlight {
    public:
-    explicit InFlight(SendCoalescer* c) : c_(c) {
-      if (c_) ++c_->in_flight_;
+    explicit InFlight(InFlightCount* c) : c_(c) {
+      if (c_) ++c_->n;
     }
     ~InFlight() {
-      if (c_) --c_->in_flight_;
+      if (c_) --c_->n;
     }
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
 
    private:
-    SendCoalescer* c_;
+    InFlightCount* c_;
   };
+
+  SendCoalescer(boost::asio::any_io_executor ex, const InFlightCount& in_flight)
+      : ex_(std::move(ex)), in_flight_(in_flight) {}
+  ~SendCoalescer() { *alive_ = false; }
+  SendCoalescer(const SendCoalescer&) = delete;
+  SendCoalescer& operator=(const SendCoalescer&) = delete;
 
   // True when a write should go through write(): other requests are in
   // flight, or a flush is already due.
-  bool busy() const { return in_flight_ >= 2 || !held_.empty(); }
+  bool busy() const { return in_flight_.n >= 2 || !held_.empty(); }
 
   // Holds the write of `buffers` until the flush; the completion gets the
   // bytes written then, a prefix of `buffers` (of its first kMaxBuffers
@@ -93,7 +102,7 @@ class SendCoalescer {
         token);
   }
 
-  std::size_t in_flight() const { return in_flight_; }
+  std::size_t in_flight() const { return in_flight_.n; }
   std::size_t held() const { return held_.size(); }
 
  private:
@@ -110,7 +119,7 @@ class SendCoalescer {
 
   boost::asio::any_io_executor ex_;
   std::vector<Held> held_;
-  std::size_t in_flight_ = 0;
+  const InFlightCount& in_flight_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

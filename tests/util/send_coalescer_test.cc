@@ -51,13 +51,14 @@ struct Pair {
 
 TEST(SendCoalescer, BusyOnlyWithTwoRequestsInFlight) {
   asio::io_context io;
-  SendCoalescer c(io.get_executor());
+  SendCoalescer::InFlightCount count;
+  SendCoalescer c(io.get_executor(), count);
   EXPECT_FALSE(c.busy());
   {
-    SendCoalescer::InFlight one(&c);
+    SendCoalescer::InFlight one(&count);
     EXPECT_FALSE(c.busy());
     {
-      SendCoalescer::InFlight two(&c);
+      SendCoalescer::InFlight two(&count);
       EXPECT_TRUE(c.busy());
       EXPECT_EQ(c.in_flight(), 2u);
     }
@@ -69,7 +70,8 @@ TEST(SendCoalescer, BusyOnlyWithTwoRequestsInFlight) {
 
 TEST(SendCoalescer, HeldWritesAllGoOutBeforeAnyWriterResumes) {
   asio::io_context io;
-  SendCoalescer c(io.get_executor());
+  SendCoalescer::InFlightCount count;
+  SendCoalescer c(io.get_executor(), count);
   Pair a(io), b(io);
   std::vector<std::string> seen_at_resume;  // what b's peer had when a resumed
   std::vector<std::size_t> written;
@@ -99,7 +101,8 @@ TEST(SendCoalescer, HeldWritesAllGoOutBeforeAnyWriterResumes) {
 
 TEST(SendCoalescer, WritersResumeAfterTheWorkQueuedBehindTheFlush) {
   asio::io_context io;
-  SendCoalescer c(io.get_executor());
+  SendCoalescer::InFlightCount count;
+  SendCoalescer c(io.get_executor(), count);
   Pair a(io);
   std::vector<std::string> order;
   asio::co_spawn(
@@ -120,7 +123,8 @@ TEST(SendCoalescer, WritersResumeAfterTheWorkQueuedBehindTheFlush) {
 
 TEST(SendCoalescer, AWriteHeldWhileResumingGoesOutInTheNextFlush) {
   asio::io_context io;
-  SendCoalescer c(io.get_executor());
+  SendCoalescer::InFlightCount count;
+  SendCoalescer c(io.get_executor(), count);
   Pair a(io);
   int flushes_seen = 0;
   asio::co_spawn(
@@ -141,7 +145,8 @@ TEST(SendCoalescer, AWriteHeldWhileResumingGoesOutInTheNextFlush) {
 
 TEST(SendCoalescer, ASocketClosedWhileHeldCompletesWithOperationAborted) {
   asio::io_context io;
-  SendCoalescer c(io.get_executor());
+  SendCoalescer::InFlightCount count;
+  SendCoalescer c(io.get_executor(), count);
   Pair a(io);
   boost::system::error_code got;
   std::size_t n_got = 99;
@@ -163,7 +168,8 @@ TEST(SendCoalescer, ASocketClosedWhileHeldCompletesWithOperationAborted) {
 
 TEST(SendCoalescer, AFullSendBufferStopsEarlyWithoutAnError) {
   asio::io_context io;
-  SendCoalescer c(io.get_executor());
+  SendCoalescer::InFlightCount count;
+  SendCoalescer c(io.get_executor(), count);
   Pair a(io);
   a.writer.set_option(asio::socket_base::send_buffer_size(4096));
   const std::string big(8 * 1024 * 1024, 'b');
@@ -188,7 +194,8 @@ TEST(SendCoalescer, AFullSendBufferStopsEarlyWithoutAnError) {
 
 TEST(SendCoalescer, MoreBuffersThanItHoldsWritesAPrefix) {
   asio::io_context io;
-  SendCoalescer c(io.get_executor());
+  SendCoalescer::InFlightCount count;
+  SendCoalescer c(io.get_executor(), count);
   Pair a(io);
   std::array<std::string, SendCoalescer::kMaxBuffers + 2> parts;
   std::array<asio::const_buffer, SendCoalescer::kMaxBuffers + 2> bufs;
@@ -213,7 +220,8 @@ TEST(SendCoalescer, MoreBuffersThanItHoldsWritesAPrefix) {
 
 TEST(SendCoalescer, AResetPeerIsAnErrorNotASignal) {
   asio::io_context io;
-  SendCoalescer c(io.get_executor());
+  SendCoalescer::InFlightCount count;
+  SendCoalescer c(io.get_executor(), count);
   Pair a(io);
   a.reader.set_option(asio::socket_base::linger(true, 0));
   a.reader.close();  // RST
@@ -230,6 +238,41 @@ TEST(SendCoalescer, AResetPeerIsAnErrorNotASignal) {
   io.run();
   EXPECT_TRUE(got == asio::error::connection_reset || got == asio::error::broken_pipe)
       << got.message();
+}
+
+// A forced shutdown destroys the loop with writes held or resumptions posted:
+// the request frames are destroyed, not resumed, and their in-flight guards
+// count down into the counter that outlives both.
+void expect_shutdown_destroys_frames(bool flushed) {
+  SendCoalescer::InFlightCount count;
+  auto io = std::make_unique<asio::io_context>();
+  auto pair = std::make_unique<Pair>(*io);
+  auto c = std::make_unique<SendCoalescer>(io->get_executor(), count);
+  bool resumed = false;
+  asio::co_spawn(
+      *io,
+      [&]() -> asio::awaitable<void> {
+        SendCoalescer::InFlight guard(&count);
+        std::array<asio::const_buffer, 1> bufs{asio::buffer("x", 1)};
+        co_await c->write(pair->writer, bufs, kToken);
+        resumed = true;
+      },
+      asio::detached);
+  io->poll_one();  // held
+  ASSERT_EQ(count.n, 1u);
+  if (flushed) io->poll_one();  // written; the resumption is posted
+  EXPECT_EQ(c->held(), flushed ? 0u : 1u);
+  c.reset();  // as ~Worker: the coalescer goes before the io_context
+  pair.reset();
+  io.reset();
+  EXPECT_FALSE(resumed);
+  EXPECT_EQ(count.n, 0u);
+}
+
+TEST(SendCoalescer, ShutdownWithAWriteHeldDestroysTheWriter) { expect_shutdown_destroys_frames(false); }
+
+TEST(SendCoalescer, ShutdownWithAResumptionPostedDestroysTheWriter) {
+  expect_shutdown_destroys_frames(true);
 }
 
 }  // namespace
