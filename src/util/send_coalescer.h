@@ -18,9 +18,9 @@
 // Posted, they resume after the event loop's next poll: the reads they start
 // next (the upstream's answer, the client's next request) then usually find
 // their bytes already there instead of costing a recv that would block and
-// a second one later. With fewer
-// than two requests in flight there is nothing to coalesce and write_now is
-// used directly, so an idle gateway's latency is unchanged.
+// a second one later. With fewer than two requests in flight there is
+// nothing to coalesce and write_now is used directly, so an idle gateway's
+// latency is unchanged.
 //
 // Contract: the socket must outlive the held write (it lives in the
 // suspended coroutine's frame); a socket closed meanwhile completes with
