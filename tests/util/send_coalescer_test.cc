@@ -49,10 +49,35 @@ struct Pair {
   }
 };
 
-TEST(SendCoalescer, BusyOnlyWithTwoRequestsInFlight) {
+// What one write completed with.
+struct Outcome {
+  boost::system::error_code ec;
+  std::size_t written = 99;
+  bool done = false;
+};
+
+// A loop with its coalescer and one connected pair.
+class SendCoalescerTest : public ::testing::Test {
+ protected:
+  // Starts a coroutine that writes `buffers` to `p` through the coalescer.
+  template <class Buffers>
+  void spawn_write(Pair& p, const Buffers& buffers, Outcome& out) {
+    asio::co_spawn(
+        io,
+        [this, &p, &buffers, &out]() -> asio::awaitable<void> {
+          auto [ec, n] = co_await c.write(p.writer, buffers, kToken);
+          out = {ec, n, true};
+        },
+        asio::detached);
+  }
+
   asio::io_context io;
   SendCoalescer::InFlightCount count;
-  SendCoalescer c(io.get_executor(), count);
+  SendCoalescer c{io.get_executor(), count};
+  Pair a{io};
+};
+
+TEST_F(SendCoalescerTest, BusyOnlyWithTwoRequestsInFlight) {
   EXPECT_FALSE(c.busy());
   {
     SendCoalescer::InFlight one(&count);
@@ -68,11 +93,8 @@ TEST(SendCoalescer, BusyOnlyWithTwoRequestsInFlight) {
   SendCoalescer::InFlight none(nullptr);  // no coalescer: counts nothing
 }
 
-TEST(SendCoalescer, HeldWritesAllGoOutBeforeAnyWriterResumes) {
-  asio::io_context io;
-  SendCoalescer::InFlightCount count;
-  SendCoalescer c(io.get_executor(), count);
-  Pair a(io), b(io);
+TEST_F(SendCoalescerTest, HeldWritesAllGoOutBeforeAnyWriterResumes) {
+  Pair b(io);
   std::vector<std::string> seen_at_resume;  // what b's peer had when a resumed
   std::vector<std::size_t> written;
   const std::string head = "HTTP/1.1 200 OK\r\n\r\n", body = "{}";
@@ -99,11 +121,7 @@ TEST(SendCoalescer, HeldWritesAllGoOutBeforeAnyWriterResumes) {
   EXPECT_EQ(a.drain(), head + body);
 }
 
-TEST(SendCoalescer, WritersResumeAfterTheWorkQueuedBehindTheFlush) {
-  asio::io_context io;
-  SendCoalescer::InFlightCount count;
-  SendCoalescer c(io.get_executor(), count);
-  Pair a(io);
+TEST_F(SendCoalescerTest, WritersResumeAfterTheWorkQueuedBehindTheFlush) {
   std::vector<std::string> order;
   asio::co_spawn(
       io,
@@ -121,11 +139,7 @@ TEST(SendCoalescer, WritersResumeAfterTheWorkQueuedBehindTheFlush) {
   EXPECT_EQ(a.drain(), "x");
 }
 
-TEST(SendCoalescer, AWriteHeldWhileResumingGoesOutInTheNextFlush) {
-  asio::io_context io;
-  SendCoalescer::InFlightCount count;
-  SendCoalescer c(io.get_executor(), count);
-  Pair a(io);
+TEST_F(SendCoalescerTest, AWriteHeldWhileResumingGoesOutInTheNextFlush) {
   int flushes_seen = 0;
   asio::co_spawn(
       io,
@@ -143,60 +157,34 @@ TEST(SendCoalescer, AWriteHeldWhileResumingGoesOutInTheNextFlush) {
   EXPECT_EQ(a.drain(), "xxx");
 }
 
-TEST(SendCoalescer, ASocketClosedWhileHeldCompletesWithOperationAborted) {
-  asio::io_context io;
-  SendCoalescer::InFlightCount count;
-  SendCoalescer c(io.get_executor(), count);
-  Pair a(io);
-  boost::system::error_code got;
-  std::size_t n_got = 99;
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        std::array<asio::const_buffer, 1> bufs{asio::buffer("late", 4)};
-        auto [ec, n] = co_await c.write(a.writer, bufs, kToken);
-        got = ec;
-        n_got = n;
-      },
-      asio::detached);
+TEST_F(SendCoalescerTest, ASocketClosedWhileHeldCompletesWithOperationAborted) {
+  std::array<asio::const_buffer, 1> bufs{asio::buffer("late", 4)};
+  Outcome out;
+  spawn_write(a, bufs, out);
   io.poll_one();
   a.writer.close();  // e.g. the upstream leg was aborted meanwhile
   io.run();
-  EXPECT_EQ(got, asio::error::operation_aborted);
-  EXPECT_EQ(n_got, 0u);
+  ASSERT_TRUE(out.done);
+  EXPECT_EQ(out.ec, asio::error::operation_aborted);
+  EXPECT_EQ(out.written, 0u);
 }
 
-TEST(SendCoalescer, AFullSendBufferStopsEarlyWithoutAnError) {
-  asio::io_context io;
-  SendCoalescer::InFlightCount count;
-  SendCoalescer c(io.get_executor(), count);
-  Pair a(io);
+TEST_F(SendCoalescerTest, AFullSendBufferStopsEarlyWithoutAnError) {
   a.writer.set_option(asio::socket_base::send_buffer_size(4096));
   const std::string big(8 * 1024 * 1024, 'b');
-  boost::system::error_code got;
-  std::size_t n_got = 0;
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        std::array<asio::const_buffer, 1> bufs{asio::buffer(big)};
-        auto [ec, n] = co_await c.write(a.writer, bufs, kToken);
-        got = ec;
-        n_got = n;
-      },
-      asio::detached);
+  std::array<asio::const_buffer, 1> bufs{asio::buffer(big)};
+  Outcome out;
+  spawn_write(a, bufs, out);
   io.run();
-  EXPECT_FALSE(got) << got.message();
-  EXPECT_GT(n_got, 0u);
-  EXPECT_LT(n_got, big.size()) << "the reader is not reading: only a prefix fits";
+  ASSERT_TRUE(out.done);
+  EXPECT_FALSE(out.ec) << out.ec.message();
+  EXPECT_GT(out.written, 0u);
+  EXPECT_LT(out.written, big.size()) << "the reader is not reading: only a prefix fits";
   std::string arrived = a.drain();
   EXPECT_EQ(arrived, big.substr(0, arrived.size()));
 }
 
-TEST(SendCoalescer, MoreBuffersThanItHoldsWritesAPrefix) {
-  asio::io_context io;
-  SendCoalescer::InFlightCount count;
-  SendCoalescer c(io.get_executor(), count);
-  Pair a(io);
+TEST_F(SendCoalescerTest, MoreBuffersThanItHoldsWritesAPrefix) {
   std::array<std::string, SendCoalescer::kMaxBuffers + 2> parts;
   std::array<asio::const_buffer, SendCoalescer::kMaxBuffers + 2> bufs;
   std::string all;
@@ -205,39 +193,23 @@ TEST(SendCoalescer, MoreBuffersThanItHoldsWritesAPrefix) {
     bufs[i] = asio::buffer(parts[i]);
     all += parts[i];
   }
-  std::size_t n_got = 0;
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        auto [ec, n] = co_await c.write(a.writer, bufs, kToken);
-        n_got = n;
-      },
-      asio::detached);
+  Outcome out;
+  spawn_write(a, bufs, out);
   io.run();
-  EXPECT_EQ(n_got, SendCoalescer::kMaxBuffers);
+  EXPECT_EQ(out.written, SendCoalescer::kMaxBuffers);
   EXPECT_EQ(a.drain(), all.substr(0, SendCoalescer::kMaxBuffers));
 }
 
-TEST(SendCoalescer, AResetPeerIsAnErrorNotASignal) {
-  asio::io_context io;
-  SendCoalescer::InFlightCount count;
-  SendCoalescer c(io.get_executor(), count);
-  Pair a(io);
+TEST_F(SendCoalescerTest, AResetPeerIsAnErrorNotASignal) {
   a.reader.set_option(asio::socket_base::linger(true, 0));
   a.reader.close();  // RST
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  boost::system::error_code got;
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        std::array<asio::const_buffer, 1> bufs{asio::buffer("x", 1)};
-        auto [ec, n] = co_await c.write(a.writer, bufs, kToken);
-        got = ec;
-      },
-      asio::detached);
+  std::array<asio::const_buffer, 1> bufs{asio::buffer("x", 1)};
+  Outcome out;
+  spawn_write(a, bufs, out);
   io.run();
-  EXPECT_TRUE(got == asio::error::connection_reset || got == asio::error::broken_pipe)
-      << got.message();
+  EXPECT_TRUE(out.ec == asio::error::connection_reset || out.ec == asio::error::broken_pipe)
+      << out.ec.message();
 }
 
 // A forced shutdown destroys the loop with writes held or resumptions posted:
