@@ -117,6 +117,10 @@ std::optional<ApiError> check_kind(std::string_view name, Kind kind, element v) 
 constexpr std::array<std::string_view, 6> kRoles{"system", "developer", "user",
                                                  "assistant", "tool", "function"};
 
+// Names "messages[i]" (and deeper paths) only for an error: a valid request
+// formats no strings.
+std::string message_path(std::size_t i) { return fmt::format("messages[{}]", i); }
+
 std::optional<ApiError> check_messages(element messages) {
   if (!messages.is_array()) return wrong_type("messages", "an array", messages);
   simdjson::dom::array arr = messages.get_array().value_unsafe();
@@ -126,17 +130,19 @@ std::optional<ApiError> check_messages(element messages) {
   }
   std::size_t i = 0;
   for (element m : arr) {
-    std::string at = fmt::format("messages[{}]", i++);
-    if (!m.is_object()) return wrong_type(at, "an object", m);
+    const std::size_t index = i++;
+    if (!m.is_object()) return wrong_type(message_path(index), "an object", m);
     simdjson::dom::object obj = m.get_object().value_unsafe();
     element role;
     if (obj["role"].get(role) != simdjson::SUCCESS) {
+      const std::string at = message_path(index);
       return invalid_request(fmt::format("Missing required parameter: '{}.role'.", at),
                              at + ".role", "missing_required_parameter");
     }
-    if (!role.is_string()) return wrong_type(at + ".role", "a string", role);
+    if (!role.is_string()) return wrong_type(message_path(index) + ".role", "a string", role);
     std::string_view r = role.get_string().value_unsafe();
     if (std::find(kRoles.begin(), kRoles.end(), r) == kRoles.end()) {
+      const std::string at = message_path(index);
       return invalid_request(
           fmt::format("Invalid value for '{}.role': '{}' is not one of system, developer, user, "
                       "assistant, tool, function.",
@@ -150,34 +156,73 @@ std::optional<ApiError> check_messages(element messages) {
         // Named: iterating a temporary simdjson_result's value would dangle.
         simdjson::dom::array parts = content.get_array().value_unsafe();
         for (element part : parts) {
-          std::string pat = fmt::format("{}.content[{}]", at, j++);
-          if (!part.is_object()) return wrong_type(pat, "an object", part);
+          const std::size_t part_index = j++;
+          auto part_path = [&] { return fmt::format("{}.content[{}]", message_path(index), part_index); };
+          if (!part.is_object()) return wrong_type(part_path(), "an object", part);
           element type;
           if (part["type"].get(type) != simdjson::SUCCESS || !type.is_string()) {
+            const std::string pat = part_path();
             return invalid_request(fmt::format("Missing required parameter: '{}.type'.", pat),
                                    pat + ".type", "missing_required_parameter");
           }
         }
       } else if (!content.is_string()) {
-        return wrong_type(at + ".content", "a string or an array", content);
+        return wrong_type(message_path(index) + ".content", "a string or an array", content);
       }
     } else if (r == "user" || r == "system" || r == "developer") {
+      const std::string at = message_path(index);
       return invalid_request(fmt::format("Missing required parameter: '{}.content'.", at),
                              at + ".content", "missing_required_parameter");
     }
     element v;
     if (obj["name"].get(v) == simdjson::SUCCESS && !is_null(v) && !v.is_string()) {
-      return wrong_type(at + ".name", "a string", v);
+      return wrong_type(message_path(index) + ".name", "a string", v);
     }
     if (obj["tool_calls"].get(v) == simdjson::SUCCESS && !is_null(v) && !v.is_array()) {
-      return wrong_type(at + ".tool_calls", "an array", v);
+      return wrong_type(message_path(index) + ".tool_calls", "an array", v);
     }
     if (obj["tool_call_id"].get(v) == simdjson::SUCCESS && !is_null(v) && !v.is_string()) {
-      return wrong_type(at + ".tool_call_id", "a string", v);
+      return wrong_type(message_path(index) + ".tool_call_id", "a string", v);
     }
   }
   return std::nullopt;
 }
+
+ApiError duplicate(std::string_view key) {
+  return invalid_request(
+      fmt::format("Duplicate parameter '{}' in the request body.", key.substr(0, 64)),
+      std::string(key.substr(0, 64)), "duplicate_parameter");
+}
+
+// The top-level members parse_request() reads, noted in one pass over the
+// object (keys are unique by then: a duplicate is an error).
+struct TopMembers {
+  std::optional<element> model, messages, prompt, input, stream, stream_options, max_tokens,
+      max_completion_tokens;
+  std::optional<std::size_t> model_index, stream_options_index;  // member positions
+
+  void note(std::string_view key, element value, std::size_t index) {
+    if (key == "model") {
+      model = value;
+      model_index = index;
+    } else if (key == "messages") {
+      messages = value;
+    } else if (key == "stream") {
+      stream = value;
+    } else if (key == "max_tokens") {
+      max_tokens = value;
+    } else if (key == "max_completion_tokens") {
+      max_completion_tokens = value;
+    } else if (key == "stream_options") {
+      stream_options = value;
+      stream_options_index = index;
+    } else if (key == "prompt") {
+      prompt = value;
+    } else if (key == "input") {
+      input = value;
+    }
+  }
+};
 
 ApiError missing(std::string_view name) {
   return invalid_request(fmt::format("Missing required parameter: '{}'.", name),
@@ -236,80 +281,88 @@ Expected<Request, ApiError> parse_request(Endpoint endpoint, std::string body) {
   req.root_ = root.get_object().value_unsafe();
   req.has_root_ = true;
 
-  // Top-level members: no duplicates (an upstream may read the last copy
-  // while we route on the first), and their raw spans for splicing.
-  std::vector<RawMember> raw = scan_top_level(req.body_);
-  std::vector<std::string_view> keys;
-  keys.reserve(raw.size());
-  for (auto field : req.root_) keys.push_back(field.key);
-  if (keys.size() != raw.size()) {
-    return unexpected(invalid_request("The request body could not be read as a JSON object.", "",
-                                      "invalid_json"));
-  }
-  // Pairwise for the usual handful of keys; a hash set beyond (a body may
-  // carry ~10^5 keys).
-  constexpr std::size_t kPairwiseKeys = 16;
-  std::unordered_set<std::string_view> seen;
-  if (keys.size() > kPairwiseKeys) seen.reserve(keys.size());
-  auto seen_before = [&](std::size_t i) {
-    if (keys.size() > kPairwiseKeys) return !seen.insert(keys[i]).second;
-    for (std::size_t j = 0; j < i; ++j) {
-      if (keys[j] == keys[i]) return true;
+  // One pass over the top-level members: the values read below, the first
+  // wrong-typed field (of several, the one first in kCommonRules), and the
+  // keys for the duplicate check.
+  TopMembers top;
+  std::optional<ApiError> first_error;
+  std::size_t first_rule = kCommonRules.size();
+  const bool check_rules = endpoint != Endpoint::kMessages;
+  std::size_t count = 0;
+  for (auto field : req.root_) {
+    top.note(field.key, field.value, count++);
+    if (!check_rules) continue;
+    for (std::size_t r = 0; r < first_rule; ++r) {
+      if (kCommonRules[r].name != field.key) continue;
+      if (is_null(field.value)) break;
+      if (auto e = check_kind(kCommonRules[r].name, kCommonRules[r].kind, field.value)) {
+        first_error = std::move(e);
+        first_rule = r;
+      }
+      break;
     }
-    return false;
-  };
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (seen_before(i)) {
-      return unexpected(invalid_request(
-          fmt::format("Duplicate parameter '{}' in the request body.", keys[i].substr(0, 64)),
-          std::string(keys[i].substr(0, 64)), "duplicate_parameter"));
-    }
-    if (keys[i] == "model") req.model_span_ = {raw[i].value_begin, raw[i].value_end};
-    if (keys[i] == "stream_options") req.stream_options_span_ = {raw[i].value_begin, raw[i].value_end};
   }
 
-  element model;
-  if (req.root_["model"].get(model) != simdjson::SUCCESS || is_null(model)) {
-    return unexpected(missing("model"));
+  // No duplicates: an upstream may read the last copy while we route on the
+  // first. Pairwise for the usual handful of keys; a hash set beyond (a body
+  // may carry ~10^5 keys).
+  constexpr std::size_t kPairwiseKeys = 16;
+  if (count > kPairwiseKeys) {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(count);
+    for (auto field : req.root_) {
+      if (!seen.insert(field.key).second) return unexpected(duplicate(field.key));
+    }
+  } else {
+    std::array<std::string_view, kPairwiseKeys> keys;
+    std::size_t n = 0;
+    for (auto field : req.root_) {
+      for (std::size_t j = 0; j < n; ++j) {
+        if (keys[j] == field.key) return unexpected(duplicate(field.key));
+      }
+      keys[n++] = field.key;
+    }
   }
+
+  // Raw spans for splicing: the scanner walks only as far as the last member
+  // needed (members come in the same order as in the DOM).
+  std::size_t needed = 0;
+  if (top.model_index) needed = *top.model_index + 1;
+  if (top.stream_options_index) needed = std::max(needed, *top.stream_options_index + 1);
+  TopLevelScanner scanner(req.body_);
+  for (std::size_t i = 0; i < needed; ++i) {
+    std::optional<RawMember> m = scanner.next();
+    if (!m) {
+      return unexpected(invalid_request("The request body could not be read as a JSON object.", "",
+                                        "invalid_json"));
+    }
+    if (i == top.model_index) req.model_span_ = {m->value_begin, m->value_end};
+    if (i == top.stream_options_index) req.stream_options_span_ = {m->value_begin, m->value_end};
+  }
+
+  if (!top.model || is_null(*top.model)) return unexpected(missing("model"));
+  const element model = *top.model;
   if (!model.is_string()) return unexpected(wrong_type("model", "a string", model));
   req.model_ = model.get_string().value_unsafe();
   if (req.model_.empty()) {
     return unexpected(invalid_request("'model' must not be empty.", "model", "invalid_value"));
   }
+  if (first_error) return unexpected(std::move(*first_error));
 
-  if (endpoint != Endpoint::kMessages) {
-    // One pass over the body's members (not a lookup per rule); of several
-    // wrong fields the one first in kCommonRules is reported.
-    std::optional<ApiError> first_error;
-    std::size_t first_rule = kCommonRules.size();
-    for (auto field : req.root_) {
-      for (std::size_t r = 0; r < first_rule; ++r) {
-        if (kCommonRules[r].name != field.key) continue;
-        if (is_null(field.value)) break;
-        if (auto e = check_kind(kCommonRules[r].name, kCommonRules[r].kind, field.value)) {
-          first_error = std::move(e);
-          first_rule = r;
-        }
-        break;
-      }
-    }
-    if (first_error) return unexpected(std::move(*first_error));
-  }
-
-  element v;
-  if (req.root_["stream"].get(v) == simdjson::SUCCESS && v.is_bool()) {
-    req.stream_ = v.get_bool().value_unsafe();
-  }
-  if (req.root_["stream_options"].get(v) == simdjson::SUCCESS && v.is_object()) {
+  if (top.stream && top.stream->is_bool()) req.stream_ = top.stream->get_bool().value_unsafe();
+  if (top.stream_options && top.stream_options->is_object()) {
     element inc;
-    if (v["include_usage"].get(inc) == simdjson::SUCCESS && !is_null(inc)) {
+    if ((*top.stream_options)["include_usage"].get(inc) == simdjson::SUCCESS && !is_null(inc)) {
       if (!inc.is_bool()) return unexpected(wrong_type("stream_options.include_usage", "a boolean", inc));
       req.include_usage_ = inc.get_bool().value_unsafe();
     }
   }
-  for (std::string_view name : {"max_completion_tokens", "max_tokens"}) {
-    if (req.root_[name].get(v) == simdjson::SUCCESS && is_integer(v)) {
+  const std::pair<std::string_view, const std::optional<element>*> max_fields[] = {
+      {"max_completion_tokens", &top.max_completion_tokens}, {"max_tokens", &top.max_tokens}};
+  for (const auto& [name, value] : max_fields) {
+    if (!*value) continue;
+    const element v = **value;
+    if (is_integer(v)) {
       int64_t n = v.is_int64() ? v.get_int64().value_unsafe()
                                : static_cast<int64_t>(v.get_double().value_unsafe());
       if (v.type() == element_type::UINT64) n = INT64_MAX;
@@ -326,10 +379,8 @@ Expected<Request, ApiError> parse_request(Endpoint endpoint, std::string body) {
   switch (endpoint) {
     case Endpoint::kChatCompletions:
     case Endpoint::kMessages: {
-      element messages;
-      if (req.root_["messages"].get(messages) != simdjson::SUCCESS || is_null(messages)) {
-        return unexpected(missing("messages"));
-      }
+      if (!top.messages || is_null(*top.messages)) return unexpected(missing("messages"));
+      const element messages = *top.messages;
       if (endpoint == Endpoint::kChatCompletions) {
         if (auto e = check_messages(messages)) return unexpected(std::move(*e));
       } else if (!messages.is_array()) {
@@ -338,20 +389,16 @@ Expected<Request, ApiError> parse_request(Endpoint endpoint, std::string body) {
       break;
     }
     case Endpoint::kCompletions: {
-      element prompt;
-      if (req.root_["prompt"].get(prompt) != simdjson::SUCCESS || is_null(prompt)) {
-        return unexpected(missing("prompt"));
-      }
+      if (!top.prompt || is_null(*top.prompt)) return unexpected(missing("prompt"));
+      const element prompt = *top.prompt;
       if (!prompt.is_string() && !prompt.is_array()) {
         return unexpected(wrong_type("prompt", "a string or an array", prompt));
       }
       break;
     }
     case Endpoint::kEmbeddings: {
-      element input;
-      if (req.root_["input"].get(input) != simdjson::SUCCESS || is_null(input)) {
-        return unexpected(missing("input"));
-      }
+      if (!top.input || is_null(*top.input)) return unexpected(missing("input"));
+      const element input = *top.input;
       if (!input.is_string() && !input.is_array()) {
         return unexpected(wrong_type("input", "a string or an array", input));
       }

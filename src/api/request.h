@@ -71,6 +71,10 @@ class Request {
   bool has_root_ = false;  // root_ is bound to doc_
 };
 
+// Spare capacity past a body's end that lets parse_request() parse it in
+// place; a body with less is copied once into a larger buffer.
+inline constexpr std::size_t kBodyPadding = simdjson::SIMDJSON_PADDING;
+
 // Takes ownership of `body` (any capacity; it is padded as simdjson needs).
 Expected<Request, ApiError> parse_request(Endpoint endpoint, std::string body);
 

@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/request.h"
 #include "governance/admin.h"
 #include "governance/authenticate.h"
 #include "server/client_writer.h"
@@ -226,6 +227,9 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
       stream.expires_never();
       if (wec) break;
     }
+    // Room for the JSON parser's padding from the start: parse_request()
+    // then parses the body where it lies instead of copying it.
+    if (auto cl = parser.content_length()) req.body().reserve(*cl + api::kBodyPadding);
     // A small body usually arrived with the header: parse it from the buffer
     // and read on only if the parser needs more.
     beast::error_code bec;

@@ -84,5 +84,36 @@ TEST(JsonScan, TruncatedInputStaysInBounds) {
   }
 }
 
+TEST(JsonScan, ScannerHandsOutOneMemberAtATime) {
+  // Only what is asked for is scanned: the bytes after the second member are
+  // never looked at (here they are not even JSON).
+  std::string_view j = R"({"model":"m", "stream_options":{"a":"}"} , "tail": <not json)";
+  TopLevelScanner scanner(j);
+  auto first = scanner.next();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->key, "model");
+  EXPECT_EQ(value_of(j, *first), R"("m")");
+  auto second = scanner.next();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->key, "stream_options");
+  EXPECT_EQ(value_of(j, *second), R"({"a":"}"})");
+
+  TopLevelScanner done(R"({"a":1})");
+  EXPECT_TRUE(done.next().has_value());
+  EXPECT_FALSE(done.next().has_value());
+  EXPECT_FALSE(done.next().has_value());  // stays at the end
+  EXPECT_FALSE(TopLevelScanner("[1]").next().has_value());
+}
+
+TEST(JsonScan, QuotesAfterBackslashRuns) {
+  // A quote ends the string when an even number of backslashes precedes it.
+  std::string_view j = R"({"a":"x\\\\","b":"\\\"\\\\\"","c":"\\\\\\\\\\\\"})";
+  auto m = scan_top_level(j);
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(value_of(j, m[0]), R"("x\\\\")");
+  EXPECT_EQ(value_of(j, m[1]), R"("\\\"\\\\\"")");
+  EXPECT_EQ(value_of(j, m[2]), R"("\\\\\\\\\\\\")");
+}
+
 }  // namespace
 }  // namespace sy::api

@@ -50,6 +50,32 @@ TEST(ParseRequest, ValidChat) {
   EXPECT_EQ(r->body().substr(m.begin, m.end - m.begin), "\"gpt-4o\"");
 }
 
+TEST(ParseRequest, SpansOfMembersAnywhereInTheBody) {
+  auto r = chat(R"({"stream":true,"messages":[{"role":"user","content":"\"model\":1"}],)"
+                R"("stream_options":{"include_usage":true},"user":"u","model":"last"})");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  Span m = r->model_span();
+  EXPECT_EQ(r->body().substr(m.begin, m.end - m.begin), "\"last\"");
+  Span so = r->stream_options_span();
+  EXPECT_EQ(r->body().substr(so.begin, so.end - so.begin), R"({"include_usage":true})");
+  EXPECT_TRUE(r->include_usage());
+}
+
+TEST(ParseRequest, EmptyObjectIsMissingModel) {
+  expect_400(chat("{}"), "model");
+  expect_400(chat(R"({"messages":[]})"), "model");
+}
+
+TEST(ParseRequest, PaddedBodyIsParsedWhereItLies) {
+  // A body with kBodyPadding spare bytes keeps its buffer: no copy.
+  std::string body = std::string(R"({"model":"m",)") + kMsgs + "}";
+  body.reserve(body.size() + kBodyPadding);
+  const char* bytes = body.data();
+  auto r = chat(std::move(body));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->body().data(), bytes);
+}
+
 TEST(ParseRequest, ValidCompletions) {
   auto r = parse(Endpoint::kCompletions, R"({"model":"davinci","prompt":"Say hi","max_tokens":5})");
   ASSERT_TRUE(r.has_value()) << r.error().message;
