@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <stdexcept>
 
 #include "telemetry/sanitize.h"
@@ -73,11 +74,22 @@ void append_json_string(std::string& out, std::string_view raw) {
   out.push_back('"');
 }
 
+// `,"k":` in one append. Every member but the first ("time", which the
+// caller writes) follows another.
 void key(std::string& out, std::string_view k) {
-  if (out.size() > 1) out.push_back(',');
-  out.push_back('"');
-  out += k;
-  out += "\":";
+  char buf[64];
+  if (k.size() > sizeof buf - 4) {
+    out += ",\"";
+    out += k;
+    out += "\":";
+    return;
+  }
+  buf[0] = ',';
+  buf[1] = '"';
+  std::memcpy(buf + 2, k.data(), k.size());
+  buf[k.size() + 2] = '"';
+  buf[k.size() + 3] = ':';
+  out.append(buf, k.size() + 4);
 }
 
 void field(std::string& out, std::string_view k, std::string_view v) {
@@ -92,16 +104,34 @@ void field(std::string& out, std::string_view k, int64_t v) {
   out.append(buf, end);
 }
 
-// Milliseconds with microsecond precision; null when absent (< 0) or not finite.
+// Milliseconds with microsecond precision ("123.457"); null when absent
+// (< 0) or not finite. Integer digits: to_chars' fixed mode costs several
+// times more, and a latency never needs more than 15 significant digits.
 void field_ms(std::string& out, std::string_view k, double v, bool absent_when_negative) {
   key(out, k);
   if (!std::isfinite(v) || (absent_when_negative && v < 0)) {
     out += "null";
     return;
   }
+  constexpr double kMaxExactMs = 1e12;  // microseconds stay below 2^63
   char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
-  out.append(buf, end);
+  if (std::fabs(v) >= kMaxExactMs) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
+    out.append(buf, end);
+    return;
+  }
+  const long long micros = std::llround(v * 1000.0);
+  const unsigned long long magnitude =
+      micros < 0 ? 0ULL - static_cast<unsigned long long>(micros) : static_cast<unsigned long long>(micros);
+  char* p = buf;
+  if (micros < 0) *p++ = '-';
+  p = std::to_chars(p, buf + sizeof buf, magnitude / 1000).ptr;
+  const auto frac = static_cast<unsigned>(magnitude % 1000);
+  p[0] = '.';
+  p[1] = static_cast<char>('0' + frac / 100);
+  p[2] = static_cast<char>('0' + frac / 10 % 10);
+  p[3] = static_cast<char>('0' + frac % 10);
+  out.append(buf, p + 4);
 }
 
 void field_number(std::string& out, std::string_view k, double v) {
@@ -139,37 +169,46 @@ void append_rfc3339_ms(std::string& out, std::chrono::system_clock::time_point t
     millis += 1000;
     --secs;
   }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  // "YYYY-MM-DDTHH:MM:SS.mmmZ"; years outside 0..9999 fall back to snprintf.
-  const int year = tm.tm_year + 1900;
-  if (year < 0 || year > 9999) {
-    char buf[80];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-    out += buf;
-    return;
-  }
-  const std::size_t base = out.size();
-  out.resize(base + 24, '0');
-  char* p = out.data() + base;
-  auto put = [p](std::size_t at, int value, int digits) {
-    for (int d = digits - 1; d >= 0; --d, value /= 10) p[at + d] = static_cast<char>('0' + value % 10);
+  // "YYYY-MM-DDTHH:MM:SS" of the last second seen on this thread: a busy
+  // worker formats many lines per second, and gmtime_r is most of the cost.
+  struct SecondCache {
+    std::time_t secs = std::numeric_limits<std::time_t>::min();
+    char text[19];
   };
-  put(0, year, 4);
-  p[4] = '-';
-  put(5, tm.tm_mon + 1, 2);
-  p[7] = '-';
-  put(8, tm.tm_mday, 2);
-  p[10] = 'T';
-  put(11, tm.tm_hour, 2);
-  p[13] = ':';
-  put(14, tm.tm_min, 2);
-  p[16] = ':';
-  put(17, tm.tm_sec, 2);
-  p[19] = '.';
-  put(20, millis, 3);
-  p[23] = 'Z';
+  thread_local SecondCache cache;
+  if (secs != cache.secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    // Years outside 0..9999 fall back to snprintf (and are not cached).
+    const int year = tm.tm_year + 1900;
+    if (year < 0 || year > 9999) {
+      char buf[80];
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, tm.tm_mon + 1,
+                    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+      out += buf;
+      return;
+    }
+    char* p = cache.text;
+    auto put = [p](std::size_t at, int value, int digits) {
+      for (int d = digits - 1; d >= 0; --d, value /= 10) p[at + d] = static_cast<char>('0' + value % 10);
+    };
+    put(0, year, 4);
+    p[4] = '-';
+    put(5, tm.tm_mon + 1, 2);
+    p[7] = '-';
+    put(8, tm.tm_mday, 2);
+    p[10] = 'T';
+    put(11, tm.tm_hour, 2);
+    p[13] = ':';
+    put(14, tm.tm_min, 2);
+    p[16] = ':';
+    put(17, tm.tm_sec, 2);
+    cache.secs = secs;
+  }
+  char tail[5] = {'.', static_cast<char>('0' + millis / 100), static_cast<char>('0' + millis / 10 % 10),
+                  static_cast<char>('0' + millis % 10), 'Z'};
+  out.append(cache.text, sizeof cache.text);
+  out.append(tail, sizeof tail);
 }
 
 std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
@@ -181,9 +220,7 @@ std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
 std::string format_access_line(const RequestSummary& r, const AccessLogFormat& format) {
   std::string out;
   out.reserve(512);
-  out.push_back('{');
-  key(out, "time");  // digits and punctuation only: no escaping needed
-  out.push_back('"');
+  out += "{\"time\":\"";  // digits and punctuation only: no escaping needed
   append_rfc3339_ms(out, r.received_at);
   out.push_back('"');
   field(out, "request_id", r.request_id);

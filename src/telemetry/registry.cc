@@ -52,7 +52,10 @@ void append_series_key(std::string& out, std::size_t label_count, Labels labels)
     v = v.substr(0, utf8_prefix(v, kMaxLabelValueBytes));
     std::size_t at = out.size();
     out.append(v);
-    std::replace(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(), '\0', '?');
+    // A value holding the separator byte (rare) has it replaced.
+    if (v.find('\0') != std::string_view::npos) {
+      std::replace(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(), '\0', '?');
+    }
   }
 }
 

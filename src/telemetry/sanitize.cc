@@ -43,22 +43,27 @@ struct Match {
   std::size_t end = 0;
 };
 
-// Every match starts at a word boundary (checked by may_match_at).
+// Every match starts at a word boundary (checked by may_match_at). Only the
+// patterns that begin with s[i]'s byte are tried.
 Match match_at(std::string_view s, std::size_t i) {
-  // Scheme credentials: "Bearer <token>", "Basic <token>".
-  for (std::string_view scheme : {std::string_view("bearer"), std::string_view("basic")}) {
-    if (iequal_at(s, i, scheme)) {
-      std::size_t j = i + scheme.size();
-      std::size_t spaces = j;
-      while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
-      if (j == spaces) continue;
-      std::size_t k = j;
-      while (k < s.size() && credential_char(s[k])) ++k;
-      if (k - j >= kMinCredential) return {j - i, k};
+  const char first = s[i];
+  if (first == 'b' || first == 'B') {
+    // Scheme credentials: "Bearer <token>", "Basic <token>".
+    for (std::string_view scheme : {std::string_view("bearer"), std::string_view("basic")}) {
+      if (iequal_at(s, i, scheme)) {
+        std::size_t j = i + scheme.size();
+        std::size_t spaces = j;
+        while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
+        if (j == spaces) continue;
+        std::size_t k = j;
+        while (k < s.size() && credential_char(s[k])) ++k;
+        if (k - j >= kMinCredential) return {j - i, k};
+      }
     }
+    return {};
   }
   for (std::string_view prefix : kKeyPrefixes) {
-    if (s.compare(i, prefix.size(), prefix) != 0) continue;
+    if (prefix[0] != first || s.compare(i, prefix.size(), prefix) != 0) continue;
     std::size_t k = i + prefix.size();
     while (k < s.size() && key_char(s[k])) ++k;
     if (k - (i + prefix.size()) >= kMinKeyBody) return {prefix.size(), k};

@@ -4,6 +4,7 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -148,6 +149,36 @@ TEST(AccessLog, PlainPrefixThenEscapesAndUtf8RoundTrip) {
   auto doc = parse_line(parser, format_access_line(r));
   EXPECT_EQ(std::string_view(doc["model"]), model);
   EXPECT_EQ(std::string_view(doc["upstream_model"]), "ascii-only-0123456789");
+}
+
+TEST(AccessLog, Rfc3339WithinAndAcrossSeconds) {
+  // Lines in one second share the cached date part; a new second (or a jump
+  // back in time) formats afresh.
+  auto at = [](int64_t ms) { return format_rfc3339_ms(system_clock::time_point(milliseconds(ms))); };
+  EXPECT_EQ(at(1'700'000'000'001), "2023-11-14T22:13:20.001Z");
+  EXPECT_EQ(at(1'700'000'000'999), "2023-11-14T22:13:20.999Z");
+  EXPECT_EQ(at(1'700'000'001'000), "2023-11-14T22:13:21.000Z");
+  EXPECT_EQ(at(981'173'106'007), "2001-02-03T04:05:06.007Z");
+  EXPECT_EQ(at(1'700'000'001'500), "2023-11-14T22:13:21.500Z");
+  EXPECT_EQ(at(-1), "1969-12-31T23:59:59.999Z");
+}
+
+TEST(AccessLog, MillisecondFieldsKeepThreeDecimals) {
+  RequestSummary r = sample();
+  auto ms_of = [&](double latency) {
+    r.latency_ms = latency;
+    std::string line = format_access_line(r);
+    auto at = line.find("\"latency_ms\":") + 13;
+    return line.substr(at, line.find(',', at) - at);
+  };
+  EXPECT_EQ(ms_of(123.4567), "123.457");
+  EXPECT_EQ(ms_of(0), "0.000");
+  EXPECT_EQ(ms_of(0.0004), "0.000");
+  EXPECT_EQ(ms_of(2.05), "2.050");
+  EXPECT_EQ(ms_of(86'400'000.25), "86400000.250");
+  EXPECT_EQ(ms_of(-1.5), "-1.500");
+  EXPECT_EQ(ms_of(1e13), "10000000000000.000");  // beyond the integer path
+  EXPECT_EQ(ms_of(std::nan("")), "null");
 }
 
 TEST(AccessLog, Rfc3339PadsEveryField) {
