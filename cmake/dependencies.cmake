@@ -18,7 +18,8 @@ target_link_libraries(sy_deps INTERFACE
   Boost::headers Boost::url OpenSSL::SSL OpenSSL::Crypto simdjson::simdjson
   yaml-cpp fmt::fmt spdlog::spdlog SQLite::SQLite3 PkgConfig::PCRE2 Threads::Threads)
 target_compile_definitions(sy_deps INTERFACE
-  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW SPDLOG_FMT_EXTERNAL)
+  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW SPDLOG_FMT_EXTERNAL
+  BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=8)
 target_include_directories(sy_deps INTERFACE ${CMAKE_SOURCE_DIR}/src)
 target_compile_options(sy_deps INTERFACE -Wall -Wextra -Wno-unused-parameter
   $<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized -Wno-uninitialized>)
