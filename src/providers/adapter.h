@@ -116,9 +116,10 @@ class ProviderAdapter {
   // format cannot serve, a parameter the model rejects) are client errors.
   virtual Expected<UpstreamRequest, api::ApiError> encode(const api::Request& req,
                                                           const Target& target) const = 0;
-  // A 2xx non-streamed body → OpenAI's shape and usage.
+  // A 2xx non-streamed body → OpenAI's shape and usage. Takes the body: a
+  // pass-through adapter hands it on without a copy.
   virtual Expected<DecodedResponse, UpstreamError> decode(const api::Request& req,
-                                                          std::string_view body) const = 0;
+                                                          std::string body) const = 0;
   // A transcoder for a streamed 2xx response to `req`.
   virtual std::unique_ptr<StreamTranscoder> transcoder(const api::Request& req) const = 0;
   // A non-2xx answer → class and client-facing error.

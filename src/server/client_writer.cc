@@ -32,12 +32,7 @@ void ClientWriter::append_common_headers(std::string& head) const {
   head += "server: switchyard\r\nx-request-id: ";
   head += request_id_;
   head += "\r\n";
-  for (const auto& [k, v] : extra_) {
-    head += k;
-    head += ": ";
-    head += v;
-    head += "\r\n";
-  }
+  head += extra_headers_;
   if (!keep_alive_) head += "connection: close\r\n";
 }
 

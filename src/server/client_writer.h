@@ -33,11 +33,18 @@ class ClientWriter {
     request_id_ = std::move(request_id);
     request_id_from_client_ = from_client;
     keep_alive_ = keep_alive;
-    extra_.clear();
+    extra_headers_.clear();
     responded_ = false;
   }
   // Adds a header to whatever response is sent next.
-  void add_header(std::string name, std::string value) { extra_.emplace_back(std::move(name), std::move(value)); }
+  void add_header(std::string_view name, std::string_view value) {
+    extra_headers_ += name;
+    extra_headers_ += ": ";
+    extra_headers_ += value;
+    extra_headers_ += "\r\n";
+  }
+  // Adds header lines already rendered as "name: value\r\n" (any number).
+  void add_header_lines(std::string_view lines) { extra_headers_ += lines; }
 
   boost::asio::awaitable<bool> send(const Response& r);
   boost::asio::awaitable<bool> begin_stream(int status);
@@ -61,7 +68,7 @@ class ClientWriter {
   util::SendCoalescer* coalescer_;
   std::string request_id_;
   bool request_id_from_client_ = false;
-  std::vector<std::pair<std::string, std::string>> extra_;
+  std::string extra_headers_;  // "name: value\r\n" lines
   bool keep_alive_ = true;
   bool failed_ = false;
   bool responded_ = false;

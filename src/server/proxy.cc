@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include <charconv>
 #include <ctime>
 #include <random>
 #include <spdlog/spdlog.h>
@@ -47,25 +48,35 @@ upstream::Deadlines deadlines_from(const config::UpstreamOptions& o) {
   return {o.first_byte_timeout, o.total_timeout, o.stream_idle_timeout};
 }
 
-// The x-switchyard-* headers of an answer from `winner`.
-std::vector<std::pair<std::string, std::string>> route_headers(
-    const Leg& winner, int attempts, bool hedged, const std::optional<UpstreamError>& last_error) {
-  std::vector<std::pair<std::string, std::string>> h;
-  h.emplace_back("x-switchyard-provider", winner.provider->name);
-  h.emplace_back("x-switchyard-model", winner.deployment->model);
-  h.emplace_back("x-switchyard-attempts", std::to_string(attempts));
-  if (hedged) h.emplace_back("x-switchyard-hedged", "true");
+// The x-switchyard-* headers of an answer from `winner`, rendered as
+// "name: value\r\n" lines.
+std::string route_headers(const Leg& winner, int attempts, bool hedged,
+                          const std::optional<UpstreamError>& last_error) {
+  std::string h;
+  h.reserve(160);
+  auto add = [&h](std::string_view name, std::string_view value) {
+    h += name;
+    h += ": ";
+    h += value;
+    h += "\r\n";
+  };
+  add("x-switchyard-provider", winner.provider->name);
+  add("x-switchyard-model", winner.deployment->model);
+  char digits[16];
+  add("x-switchyard-attempts",
+      std::string_view(digits, std::to_chars(digits, digits + sizeof digits, attempts).ptr));
+  if (hedged) add("x-switchyard-hedged", "true");
   const std::string_view reason =
       winner.admission ? std::string_view(winner.admission->attempt().reason) : std::string_view();
   if (reason.starts_with("fallback:")) {
-    h.emplace_back("x-switchyard-fallback-reason", std::string(reason.substr(9)));
+    add("x-switchyard-fallback-reason", reason.substr(9));
   } else if (attempts > 1 && last_error) {
-    h.emplace_back("x-switchyard-fallback-reason", std::string(providers::to_string(last_error->cls)));
+    add("x-switchyard-fallback-reason", providers::to_string(last_error->cls));
   }
   if (!winner.quirks.dropped.empty()) {
     std::string list;
     for (const auto& p : winner.quirks.dropped) list += (list.empty() ? "" : ",") + p;
-    h.emplace_back("x-switchyard-dropped-params", std::move(list));
+    add("x-switchyard-dropped-params", list);
   }
   return h;
 }
@@ -452,7 +463,7 @@ asio::awaitable<void> proxy_request(Worker& worker, ClientWriter& out,
     if (winner) {
       settlement.set_attempt(winner->provider->name, winner->deployment->model,
                              prices_of(winner->deployment->price, winner->deployment->info));
-      const std::vector<std::pair<std::string, std::string>> headers =
+      const std::string headers =
           route_headers(*winner, settlement.attempts(), race.legs().size() > 1, last_error);
       RelayResult result = co_await relay_answer(relay, *winner, headers);
       settlement.add_upstream_time(result.upstream_done - winner->started);

@@ -20,30 +20,24 @@ providers::UpstreamError transport_error(const upstream::Failure& f) {
 
 namespace {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-void add_headers(ClientWriter& out, const Headers& headers) {
-  for (const auto& [k, v] : headers) out.add_header(k, v);
-}
-
 RelayResult client_gone(Settlement& settlement) {
   settlement.set_status(499);
   settlement.set_error_class("client_closed");
   return {RelayOutcome::kClientGone, std::nullopt, -1};
 }
 
-asio::awaitable<RelayResult> relay_whole(RelayContext& ctx, Leg& leg, const Headers& headers) {
+asio::awaitable<RelayResult> relay_whole(RelayContext& ctx, Leg& leg, std::string_view headers) {
   upstream::Exchange& ex = *leg.exchange;
   auto answer = co_await ex.read_all(ctx.max_response_bytes);
   const auto upstream_done = std::chrono::steady_clock::now();
   if (ctx.watch.disconnected()) co_return client_gone(ctx.settlement);
   if (!answer) co_return RelayResult{RelayOutcome::kRetryable, transport_error(answer.error()), -1};
   ex.finish();
-  auto decoded = leg.adapter->decode(ctx.req, *answer);
+  auto decoded = leg.adapter->decode(ctx.req, std::move(*answer));
   if (!decoded) co_return RelayResult{RelayOutcome::kRetryable, std::move(decoded.error()), -1};
   ctx.settlement.set_usage(decoded->usage);
   const int64_t tokens = decoded->usage.known ? decoded->usage.total() : -1;
-  add_headers(ctx.out, headers);
+  ctx.out.add_header_lines(headers);
   auto shaped = ctx.format.body(std::move(decoded->body));
   if (!shaped) {
     ctx.settlement.set_status(shaped.error().status);
@@ -58,7 +52,7 @@ asio::awaitable<RelayResult> relay_whole(RelayContext& ctx, Leg& leg, const Head
   co_return RelayResult{RelayOutcome::kAnswered, std::nullopt, tokens, upstream_done};
 }
 
-asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Headers& headers) {
+asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, std::string_view headers) {
   upstream::Exchange& ex = *leg.exchange;
   auto tx = leg.adapter->transcoder(ctx.req);
   std::string openai_sse, chunk;
@@ -112,7 +106,7 @@ asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Hea
       if (!began) {
         began = true;
         ctx.settlement.first_byte();
-        add_headers(ctx.out, headers);
+        ctx.out.add_header_lines(headers);
         if (!co_await ctx.out.begin_stream(200)) {
           ex.abort();
           record_partial_usage();
@@ -133,7 +127,7 @@ asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Hea
     ctx.settlement.set_usage(tx->usage());
     ctx.settlement.set_status(200);
     if (!began) {
-      add_headers(ctx.out, headers);
+      ctx.out.add_header_lines(headers);
       co_await ctx.out.begin_stream(200);
     }
     co_await ctx.out.end_stream();
@@ -144,7 +138,7 @@ asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Hea
   if (!began && !chunk.empty()) {
     // Nothing reached the client yet, but events were decoded: deliver them
     // with the error rather than dropping what the upstream said.
-    add_headers(ctx.out, headers);
+    ctx.out.add_header_lines(headers);
     began = co_await ctx.out.begin_stream(200);
   }
   if (!began) co_return RelayResult{RelayOutcome::kRetryable, std::move(failure), -1, upstream_done};
@@ -160,7 +154,7 @@ asio::awaitable<RelayResult> relay_stream(RelayContext& ctx, Leg& leg, const Hea
 
 }  // namespace
 
-asio::awaitable<RelayResult> relay_answer(RelayContext& ctx, Leg& leg, const Headers& headers) {
+asio::awaitable<RelayResult> relay_answer(RelayContext& ctx, Leg& leg, std::string_view headers) {
   if (ctx.req.stream()) co_return co_await relay_stream(ctx, leg, headers);
   co_return co_await relay_whole(ctx, leg, headers);
 }

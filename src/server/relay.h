@@ -8,8 +8,9 @@
 //   kBrokenStream   the upstream failed after the first streamed byte: the
 //                   stream was ended with an error event (no failover);
 //   kClientGone     the client hung up (the upstream request is aborted).
-// `headers` (x-switchyard-provider, …) are added to the response just before
-// its first byte, so a failed leg leaves no trace in the answer.
+// `header_lines` (x-switchyard-provider, …, rendered as "name: value\r\n")
+// are added to the response just before its first byte, so a failed leg
+// leaves no trace in the answer.
 // Per request; runs on the worker's executor.
 #pragma once
 
@@ -18,8 +19,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
-#include <utility>
-#include <vector>
+#include <string_view>
 
 #include "api/request.h"
 #include "providers/adapter.h"
@@ -50,9 +50,9 @@ struct RelayResult {
   std::chrono::steady_clock::time_point upstream_done = std::chrono::steady_clock::now();
 };
 
-// `leg` has a 2xx head. Headers are (name, value) pairs.
-boost::asio::awaitable<RelayResult> relay_answer(
-    RelayContext& ctx, Leg& leg, const std::vector<std::pair<std::string, std::string>>& headers);
+// `leg` has a 2xx head.
+boost::asio::awaitable<RelayResult> relay_answer(RelayContext& ctx, Leg& leg,
+                                                 std::string_view header_lines);
 
 // The upstream failure for a transport-level failure of an exchange.
 providers::UpstreamError transport_error(const upstream::Failure& f);

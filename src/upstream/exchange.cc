@@ -190,6 +190,11 @@ asio::awaitable<Expected<std::string_view, Failure>> Exchange::read_some() {
 
 asio::awaitable<Expected<std::string, Failure>> Exchange::read_all(std::size_t limit) {
   std::string out;
+  if (parser_) {
+    if (auto length = parser_->content_length(); length && *length <= limit) {
+      out.reserve(static_cast<std::size_t>(*length) + kBodySlack);
+    }
+  }
   for (;;) {
     auto piece = co_await read_some();
     if (!piece) co_return unexpected(std::move(piece.error()));

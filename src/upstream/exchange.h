@@ -40,6 +40,10 @@ struct ResponseHead {
   bool reused_connection = false;
 };
 
+// Spare capacity read_all() leaves past a body of known length, so a JSON
+// parser that reads a little past the end (simdjson) needs no copy.
+inline constexpr std::size_t kBodySlack = 64;
+
 class Exchange {
  public:
   Exchange(Pool& pool, const Url& url, Deadlines d) : pool_(pool), url_(url), deadlines_(d) {}
@@ -50,7 +54,8 @@ class Exchange {
   asio::awaitable<Expected<ResponseHead, Failure>> start(const HttpRequest& req);
   // Next piece of the body; an empty view means the body is complete.
   asio::awaitable<Expected<std::string_view, Failure>> read_some();
-  // The rest of the body; kTooLarge beyond `limit` bytes.
+  // The rest of the body; kTooLarge beyond `limit` bytes. With a known
+  // Content-Length the string has kBodySlack bytes of spare capacity.
   asio::awaitable<Expected<std::string, Failure>> read_all(std::size_t limit);
   void finish();
   void abort();

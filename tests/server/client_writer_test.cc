@@ -84,6 +84,40 @@ TEST(ClientWriter, SmallResponseIsWrittenWhole) {
   EXPECT_EQ(body, r.body);
 }
 
+TEST(ClientWriter, AddedHeadersGoOutWithTheNextResponseOnly) {
+  Connection c;
+  ClientWriter out(*c.server, 1s);
+  Response r{200, "application/json", "{}", {}};
+  std::string both;  // the two responses, read until the second body arrived
+  std::thread reader([&] {
+    char buf[4096];
+    boost::system::error_code ec;
+    auto read_more = [&] { both.append(buf, c.client.read_some(asio::buffer(buf), ec)); };
+    while (!ec && both.find("req-2") == std::string::npos) read_more();
+    while (!ec && !both.ends_with("{}")) read_more();
+  });
+  asio::co_spawn(
+      c.io,
+      [&]() -> asio::awaitable<void> {
+        out.reset("req-1", true);
+        out.add_header("x-one", "1");
+        out.add_header_lines("x-two: 2\r\nx-three: 3\r\n");
+        co_await out.send(r);
+        out.reset("req-2", true);  // a new request: no headers carried over
+        co_await out.send(r);
+      },
+      asio::detached);
+  c.io.run_for(10s);
+  reader.join();
+  const std::size_t second = both.find("HTTP/1.1", 1);
+  ASSERT_NE(second, std::string::npos) << both;
+  const std::string first_head = both.substr(0, second), second_head = both.substr(second);
+  EXPECT_NE(first_head.find("\r\nx-one: 1\r\nx-two: 2\r\nx-three: 3\r\n"), std::string::npos)
+      << first_head;
+  EXPECT_NE(second_head.find("x-request-id: req-2\r\n"), std::string::npos) << second_head;
+  EXPECT_EQ(second_head.find("x-one"), std::string::npos) << second_head;
+}
+
 TEST(ClientWriter, ASlowReaderGetsEveryByteOfALargeBody) {
   Connection c;
   std::string big(2 << 20, '\0');

@@ -265,5 +265,45 @@ TEST(ExchangeStaleConnection, ClosedWhileIdleAndPeekedIsReplacedBeforeTheWrite) 
   expect_stale_connection_replaced(0ms);
 }
 
+// Answers one request with a 2-byte JSON body and holds the connection.
+asio::awaitable<void> answer_once(tcp::acceptor& acceptor) {
+  tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
+  co_await read_request(socket);
+  co_await asio::async_write(socket, asio::buffer(kSmallAnswer), asio::use_awaitable);
+  asio::steady_timer hold(socket.get_executor(), 10s);
+  boost::system::error_code ec;
+  co_await hold.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+TEST(ExchangeReadAll, BodyOfKnownLengthComesWithParserSlack) {
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  auto url = parse_url("http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()));
+  ASSERT_TRUE(url.has_value());
+  Pool pool(io.get_executor(), tls, PoolOptions{});
+  std::optional<Expected<std::string, Failure>> body;
+  asio::co_spawn(io, answer_once(acceptor), asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        Deadlines d;
+        d.first_byte = 1s;
+        Exchange ex(pool, *url, d);
+        HttpRequest req;
+        req.target = "/v1/chat/completions";
+        req.body = "{}";
+        if (auto head = co_await ex.start(req); head) body = co_await ex.read_all(1024);
+        ex.finish();
+        io.stop();
+      },
+      asio::detached);
+  io.run_for(5s);
+  ASSERT_TRUE(body.has_value());
+  ASSERT_TRUE(body->has_value()) << body->error().message;
+  EXPECT_EQ(**body, "{}");
+  EXPECT_GE((*body)->capacity(), (*body)->size() + kBodySlack);
+}
+
 }  // namespace
 }  // namespace sy::upstream

@@ -30,7 +30,7 @@ Expected<UpstreamRequest, api::ApiError> AnthropicAdapter::encode(const api::Req
 }
 
 Expected<DecodedResponse, UpstreamError> AnthropicAdapter::decode(const api::Request& req,
-                                                                  std::string_view body) const {
+                                                                  std::string body) const {
   return decode_message(body, req.model(), ids_->now_seconds());
 }
 

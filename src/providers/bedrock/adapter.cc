@@ -87,7 +87,7 @@ Expected<UpstreamRequest, api::ApiError> BedrockAdapter::encode(const api::Reque
 }
 
 Expected<DecodedResponse, UpstreamError> BedrockAdapter::decode(const api::Request& req,
-                                                                std::string_view body) const {
+                                                                std::string body) const {
   return decode_converse(body, req.model(), *ids_);
 }
 

@@ -30,7 +30,7 @@ class BedrockAdapter : public ProviderAdapter {
   Expected<UpstreamRequest, api::ApiError> encode(const api::Request& req,
                                                   const Target& target) const override;
   Expected<DecodedResponse, UpstreamError> decode(const api::Request& req,
-                                                  std::string_view body) const override;
+                                                  std::string body) const override;
   std::unique_ptr<StreamTranscoder> transcoder(const api::Request& req) const override;
   UpstreamError classify(int status, std::string_view body) const override;
 

@@ -49,7 +49,7 @@ Expected<UpstreamRequest, api::ApiError> GeminiAdapter::encode(const api::Reques
 }
 
 Expected<DecodedResponse, UpstreamError> GeminiAdapter::decode(const api::Request& req,
-                                                               std::string_view body) const {
+                                                               std::string body) const {
   return decode_generate_content(body, req.model(), *ids_);
 }
 

@@ -4,6 +4,7 @@
 
 #include "api/rewrite.h"
 #include "providers/openai/stream.h"
+#include "upstream/exchange.h"
 
 namespace sy::providers::openai {
 
@@ -69,12 +70,17 @@ bool read_usage(simdjson::dom::element usage, api::Usage& out) {
 }
 
 Expected<DecodedResponse, UpstreamError> OpenAiAdapter::decode(const api::Request&,
-                                                               std::string_view body) const {
+                                                               std::string body) const {
   DecodedResponse out;
-  out.body.assign(body);
+  out.body = std::move(body);
+  // Parsed in place: Exchange::read_all() leaves the padding simdjson reads
+  // past the end, so this reserve() normally keeps the buffer.
+  static_assert(upstream::kBodySlack >= simdjson::SIMDJSON_PADDING);
+  const std::size_t len = out.body.size();
+  out.body.reserve(len + simdjson::SIMDJSON_PADDING);
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS || !root.is_object()) {
+  if (parser.parse(out.body.data(), len, false).get(root) != simdjson::SUCCESS || !root.is_object()) {
     return unexpected(UpstreamError{ErrorClass::kServerError,
                                     api::bad_gateway("The upstream returned a malformed JSON body.",
                                                      "upstream_malformed_response")});

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "upstream/exchange.h"
+
 namespace sy::providers::openai {
 namespace {
 
@@ -179,6 +181,23 @@ TEST(OpenAiDecode, UsageExtracted) {
   EXPECT_TRUE(out->usage.known);
   EXPECT_EQ(out->usage.prompt_tokens, 9);
   EXPECT_EQ(out->usage.completion_tokens, 4);
+}
+
+TEST(OpenAiDecode, BodyWithSlackPassesThroughWithoutACopy) {
+  auto req = parse(api::Endpoint::kChatCompletions,
+                   R"({"model":"m","messages":[{"role":"user","content":"hi"}]})");
+  std::string body = R"({"id":"x","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}})";
+  body.reserve(body.size() + upstream::kBodySlack);  // as Exchange::read_all() leaves it
+  const char* bytes = body.data();
+  auto out = OpenAiAdapter().decode(req, std::move(body));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->body.data(), bytes);
+  EXPECT_EQ(out->usage.completion_tokens, 2);
+  // Without slack the body is still decoded (after one copy).
+  auto tight = OpenAiAdapter().decode(req, R"({"usage":{"prompt_tokens":3}})");
+  ASSERT_TRUE(tight.has_value());
+  EXPECT_EQ(tight->body, R"({"usage":{"prompt_tokens":3}})");
+  EXPECT_EQ(tight->usage.prompt_tokens, 3);
 }
 
 TEST(OpenAiDecode, MalformedBodyIsServerError) {
