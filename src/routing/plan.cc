@@ -1,5 +1,6 @@
 #include "routing/plan.h"
 
+#include <boost/container/small_vector.hpp>
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -63,7 +64,8 @@ RoutePlan make_plan(const RoutingTable& table, const RequestFacts& facts, int64_
   // The request's `models` list, or its one model.
   const std::string* names = facts.models.empty() ? &facts.model : facts.models.data();
   const size_t name_count = facts.models.empty() ? 1 : facts.models.size();
-  std::vector<const GroupRuntime*> entries;
+  // A request names a model or a few: kept inline, no allocation.
+  boost::container::small_vector<const GroupRuntime*, 4> entries;
   entries.reserve(name_count);
   for (size_t i = 0; i < name_count; ++i) {
     const GroupRuntime* g = table.group(names[i]);
@@ -78,8 +80,7 @@ RoutePlan make_plan(const RoutingTable& table, const RequestFacts& facts, int64_
   plan.primary = entries.front();
 
   // Groups already added; a handful at most, so a vector beats a set.
-  std::vector<const GroupRuntime*> seen;
-  seen.reserve(entries.size() + 2);
+  boost::container::small_vector<const GroupRuntime*, 4> seen;
   auto add_group = [&](const GroupRuntime& g, std::string_view reason, auto& self) -> void {
     if (!plan.allows(g) || std::find(seen.begin(), seen.end(), &g) != seen.end()) return;
     seen.push_back(&g);

@@ -57,16 +57,33 @@ void Admission::release(int64_t actual_tokens) {
 
 RouteRun::RouteRun(const RoutingTable& table, RoutePlan plan, const Clock& clock, Rng& rng)
     : table_(table), plan_(std::move(plan)), clock_(clock), rng_(rng) {
-  for (const Attempt& a : plan_.attempts) group_reason_.emplace(a.group, a.reason);
+  for (const Attempt& a : plan_.attempts) {
+    if (find_state(a.group) == nullptr) groups_.push_back(GroupState{a.group, 0, a.reason});
+  }
   const int64_t start = plan_.request.now_ns;
   const Millis budget = plan_.primary ? plan_.primary->routing.retries.budget : Millis(60'000);
   deadline_ns_ =
       budget.count() > 0 ? start + std::chrono::duration_cast<Nanos>(budget).count() : INT64_MAX;
 }
 
+RouteRun::GroupState& RouteRun::state(const GroupRuntime* g) {
+  for (GroupState& st : groups_) {
+    if (st.group == g) return st;
+  }
+  return groups_.emplace_back(GroupState{g, 0, {}});
+}
+
+const RouteRun::GroupState* RouteRun::find_state(const GroupRuntime* g) const {
+  for (const GroupState& st : groups_) {
+    if (st.group == g) return &st;
+  }
+  return nullptr;
+}
+
 std::optional<Admission> RouteRun::admit(const Attempt& a, int64_t now) {
   const GroupRuntime* g = a.group;
-  if (sends_per_group_[g] >= g->routing.retries.attempts_for(g->deployments.size())) return std::nullopt;
+  GroupState& st = state(g);
+  if (st.sends >= g->routing.retries.attempts_for(g->deployments.size())) return std::nullopt;
   DeploymentHealth& h = *a.target().health;
   if (now < h.cooling_until_ns()) return std::nullopt;
   CircuitBreaker::Permit permit = h.breaker().acquire(now);
@@ -77,7 +94,7 @@ std::optional<Admission> RouteRun::admit(const Attempt& a, int64_t now) {
     if (probe) h.breaker().on_probe_abandoned(now);
     return std::nullopt;
   }
-  ++sends_per_group_[g];
+  ++st.sends;
   ++sent_;
   return Admission(a, clock_, *reservation, probe);
 }
@@ -117,10 +134,8 @@ void RouteRun::succeeded(Admission&& a, Nanos ttfb, int64_t actual_tokens) {
   DeploymentHealth& h = *adm.target().health;
   adm.release(actual_tokens);
   h.record(clock_.now_ns(), ErrorClass::kNone, adm.probe(), plan_.request.stream, ttfb, Nanos(0));
-  auto it = group_reason_.find(&adm.group());
-  if (it != group_reason_.end() && it->second.rfind("fallback:", 0) == 0) {
-    fallback_reason_ = it->second.substr(9);
-  }
+  const GroupState* st = find_state(&adm.group());
+  if (st != nullptr && st->reason.starts_with("fallback:")) fallback_reason_ = st->reason.substr(9);
 }
 
 void RouteRun::cancelled(Admission&& a, int64_t actual_tokens) {
@@ -146,12 +161,12 @@ bool RouteRun::splice(const std::vector<std::string>& groups, std::string_view r
   for (const std::string& name : groups) {
     const GroupRuntime* g = table_.group(name);
     if (g == nullptr || !plan_.allows(*g)) continue;
-    if (auto it = sends_per_group_.find(g); it != sends_per_group_.end() && it->second > 0) {
+    if (const GroupState* st = find_state(g); st != nullptr && st->sends > 0) {
       continue;  // already tried in this request
     }
     drop_remaining(g, std::nullopt);
     std::vector<Attempt> more = group_attempts(*g, plan_.request, reason, rng_, &plan_.skipped);
-    if (!more.empty()) group_reason_[g] = std::string(reason);
+    if (!more.empty()) state(g).reason = std::string(reason);
     for (Attempt& a : more) inserted.push_back(std::move(a));
   }
   plan_.attempts.insert(plan_.attempts.begin() + static_cast<std::ptrdiff_t>(cursor_),
@@ -197,7 +212,7 @@ RouteRun::AfterFailure RouteRun::failed(Admission&& a, ErrorClass cls, std::opti
   for (;;) {
     // Skip entries that can no longer be sent (their group's attempts used).
     while (cursor_ < plan_.attempts.size() &&
-           sends_per_group_[plan_.attempts[cursor_].group] >=
+           state(plan_.attempts[cursor_].group).sends >=
                plan_.attempts[cursor_].group->routing.retries.attempts_for(plan_.attempts[cursor_].group->deployments.size())) {
       ++cursor_;
     }

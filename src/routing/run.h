@@ -32,6 +32,8 @@
 // probe, lets another request probe.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -111,6 +113,16 @@ class RouteRun {
   void drop_remaining(const GroupRuntime* group, std::optional<size_t> deployment);
   bool splice(const std::vector<std::string>& groups, std::string_view reason);
 
+  // Per group of the plan: sends so far and the reason of its first entry.
+  // A plan names a group or two: a flat list, kept inline.
+  struct GroupState {
+    const GroupRuntime* group;
+    int sends = 0;
+    std::string reason;
+  };
+  GroupState& state(const GroupRuntime* g);  // added (no sends, no reason) if new
+  const GroupState* find_state(const GroupRuntime* g) const;
+
   const RoutingTable& table_;
   RoutePlan plan_;
   const Clock& clock_;
@@ -118,9 +130,8 @@ class RouteRun {
   size_t cursor_ = 0;
   int sent_ = 0;
   int64_t deadline_ns_ = 0;
-  std::map<const GroupRuntime*, int> sends_per_group_;
+  boost::container::small_vector<GroupState, 2> groups_;
   std::map<std::pair<const GroupRuntime*, size_t>, int> failures_per_deployment_;
-  std::map<const GroupRuntime*, std::string> group_reason_;  // reason of the group's first entry
   std::string fallback_reason_;
   std::string give_up_reason_;
 };

@@ -18,7 +18,10 @@ void SendCoalescer::hold(Held h) {
 }
 
 void SendCoalescer::flush() {
-  std::vector<Held> batch;
+  // The batch takes the spare vector's capacity, so a steady stream of passes
+  // allocates nothing.
+  std::vector<Held> batch = std::move(spare_);
+  batch.clear();
   batch.swap(held_);  // writes held from now on go to the next pass
   for (Held& h : batch) {
     if (!h.socket->is_open()) {
@@ -29,8 +32,11 @@ void SendCoalescer::flush() {
     h.written = write_now(*h.socket, buffers, h.ec);
   }
   // Every write went out; the writers resume after the next poll.
-  boost::asio::post(ex_, [batch = std::move(batch)]() mutable {
+  boost::asio::post(ex_, [this, alive = alive_, batch = std::move(batch)]() mutable {
     for (Held& h : batch) std::move(h.handler)(h.ec, h.written);
+    if (!*alive) return;  // a writer's resumption destroyed the coalescer
+    batch.clear();
+    if (batch.capacity() > spare_.capacity()) spare_ = std::move(batch);
   });
 }
 

@@ -119,6 +119,7 @@ class SendCoalescer {
 
   boost::asio::any_io_executor ex_;
   std::vector<Held> held_;
+  std::vector<Held> spare_;  // an emptied batch, kept for its capacity
   const InFlightCount& in_flight_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -11,6 +11,9 @@ namespace sy::providers::openai {
 void OpenAiAdapter::add_common_headers(UpstreamRequest& out, const ProviderSettings& p,
                                        std::string_view auth_header,
                                        std::string_view auth_prefix) {
+  // Room for these, the configured extras and the trace headers added later
+  // (server/upstream_leg.cc): the vector is allocated once.
+  out.headers.reserve(p.headers.size() + 4);
   out.headers.emplace_back("content-type", "application/json");
   if (!p.api_key.empty()) {
     std::string value(auth_prefix);
