@@ -132,13 +132,27 @@ std::optional<ApiError> check_messages(element messages) {
   for (element m : arr) {
     const std::size_t index = i++;
     if (!m.is_object()) return wrong_type(message_path(index), "an object", m);
-    simdjson::dom::object obj = m.get_object().value_unsafe();
-    element role;
-    if (obj["role"].get(role) != simdjson::SUCCESS) {
+    // One pass over the message's members (the first of a repeated key
+    // counts, as with a lookup).
+    std::optional<element> role_member, content, name, tool_calls, tool_call_id;
+    // Named: iterating a temporary simdjson_result's value would dangle.
+    const simdjson::dom::object obj = m.get_object().value_unsafe();
+    for (auto field : obj) {
+      const std::string_view k = field.key;
+      std::optional<element>* slot = k == "role"           ? &role_member
+                                     : k == "content"      ? &content
+                                     : k == "name"         ? &name
+                                     : k == "tool_calls"   ? &tool_calls
+                                     : k == "tool_call_id" ? &tool_call_id
+                                                           : nullptr;
+      if (slot != nullptr && !*slot) *slot = field.value;
+    }
+    if (!role_member) {
       const std::string at = message_path(index);
       return invalid_request(fmt::format("Missing required parameter: '{}.role'.", at),
                              at + ".role", "missing_required_parameter");
     }
+    const element role = *role_member;
     if (!role.is_string()) return wrong_type(message_path(index) + ".role", "a string", role);
     std::string_view r = role.get_string().value_unsafe();
     if (std::find(kRoles.begin(), kRoles.end(), r) == kRoles.end()) {
@@ -149,12 +163,11 @@ std::optional<ApiError> check_messages(element messages) {
                       at, r.substr(0, 32)),
           at + ".role", "invalid_value");
     }
-    element content;
-    if (obj["content"].get(content) == simdjson::SUCCESS && !is_null(content)) {
-      if (content.is_array()) {
+    if (content && !is_null(*content)) {
+      if (content->is_array()) {
         std::size_t j = 0;
         // Named: iterating a temporary simdjson_result's value would dangle.
-        simdjson::dom::array parts = content.get_array().value_unsafe();
+        simdjson::dom::array parts = content->get_array().value_unsafe();
         for (element part : parts) {
           const std::size_t part_index = j++;
           auto part_path = [&] { return fmt::format("{}.content[{}]", message_path(index), part_index); };
@@ -166,23 +179,22 @@ std::optional<ApiError> check_messages(element messages) {
                                    pat + ".type", "missing_required_parameter");
           }
         }
-      } else if (!content.is_string()) {
-        return wrong_type(message_path(index) + ".content", "a string or an array", content);
+      } else if (!content->is_string()) {
+        return wrong_type(message_path(index) + ".content", "a string or an array", *content);
       }
     } else if (r == "user" || r == "system" || r == "developer") {
       const std::string at = message_path(index);
       return invalid_request(fmt::format("Missing required parameter: '{}.content'.", at),
                              at + ".content", "missing_required_parameter");
     }
-    element v;
-    if (obj["name"].get(v) == simdjson::SUCCESS && !is_null(v) && !v.is_string()) {
-      return wrong_type(message_path(index) + ".name", "a string", v);
+    if (name && !is_null(*name) && !name->is_string()) {
+      return wrong_type(message_path(index) + ".name", "a string", *name);
     }
-    if (obj["tool_calls"].get(v) == simdjson::SUCCESS && !is_null(v) && !v.is_array()) {
-      return wrong_type(message_path(index) + ".tool_calls", "an array", v);
+    if (tool_calls && !is_null(*tool_calls) && !tool_calls->is_array()) {
+      return wrong_type(message_path(index) + ".tool_calls", "an array", *tool_calls);
     }
-    if (obj["tool_call_id"].get(v) == simdjson::SUCCESS && !is_null(v) && !v.is_string()) {
-      return wrong_type(message_path(index) + ".tool_call_id", "a string", v);
+    if (tool_call_id && !is_null(*tool_call_id) && !tool_call_id->is_string()) {
+      return wrong_type(message_path(index) + ".tool_call_id", "a string", *tool_call_id);
     }
   }
   return std::nullopt;

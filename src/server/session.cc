@@ -186,7 +186,9 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
     handle->idle = !first;
     if (worker.draining() && !first) break;
     deadline.arm_after(first ? limits.header_timeout : limits.idle_timeout);
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kToken);
+    // Reads use the bare socket: their deadline is `deadline`, so Beast's
+    // timer layer would only add cost per read.
+    auto [ec, n] = co_await http::async_read_header(stream.socket(), buffer, parser, kToken);
     deadline.disarm();
     handle->idle = false;
     if (ec) {
@@ -237,7 +239,7 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
     if (!bec && !parser.is_done()) {
       reserve_for_body(buffer, parser.content_length());
       deadline.arm_after(limits.body_timeout);
-      auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kToken);
+      auto [rec, rn] = co_await http::async_read(stream.socket(), buffer, parser, kToken);
       deadline.disarm();
       bec = rec;
     }

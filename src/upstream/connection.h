@@ -45,11 +45,13 @@ class Connection {
   // True for TLS: bytes written must go through the TLS stream, not the socket.
   bool encrypted() const { return tls_ != nullptr; }
 
-  // Calls op(stream) with the concrete stream type; both branches must
-  // return the same type (e.g. the same awaitable).
+  // Calls op(stream) with the concrete stream type: the TLS stream, or the
+  // bare socket of a plain connection (its deadlines are deadline()'s, so
+  // Beast's timer layer would only add cost per operation). Both branches
+  // must return the same type (e.g. the same awaitable).
   template <class Op>
   auto visit(Op&& op) {
-    return tls_ ? op(*tls_) : op(*plain_);
+    return tls_ ? op(*tls_) : op(plain_->socket());
   }
 
   // False if the connection is closed or holds unread bytes; with `peek`,
