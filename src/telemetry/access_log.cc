@@ -134,15 +134,40 @@ void field_ms(std::string& out, std::string_view k, double v, bool absent_when_n
   out.append(buf, p + 4);
 }
 
-void field_number(std::string& out, std::string_view k, double v) {
+// Dollars. Costs are whole micro-dollars, so the usual value is written as
+// an exact decimal with up to six places from integer digits ("0.00042");
+// anything else takes to_chars' shortest form.
+void field_dollars(std::string& out, std::string_view k, double v) {
   key(out, k);
   if (!std::isfinite(v)) {
     out += "null";
     return;
   }
   char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
+  constexpr double kMaxExactDollars = 1e9;  // micro-dollars stay far below 2^53
+  const long long micros = std::fabs(v) < kMaxExactDollars ? std::llround(v * 1e6) : 0;
+  if (micros == 0 || static_cast<double>(micros) / 1e6 != v) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, end);
+    return;
+  }
+  const unsigned long long magnitude =
+      micros < 0 ? 0ULL - static_cast<unsigned long long>(micros) : static_cast<unsigned long long>(micros);
+  char* p = buf;
+  if (micros < 0) *p++ = '-';
+  p = std::to_chars(p, buf + sizeof buf, magnitude / 1'000'000).ptr;
+  unsigned long long frac = magnitude % 1'000'000;
+  if (frac != 0) {
+    int digits = 6;
+    while (frac % 10 == 0) {
+      frac /= 10;
+      --digits;
+    }
+    *p++ = '.';
+    for (int d = digits - 1; d >= 0; --d, frac /= 10) p[d] = static_cast<char>('0' + frac % 10);
+    p += digits;
+  }
+  out.append(buf, p);
 }
 
 std::string_view cut_utf8(std::string_view s, std::size_t max) {
@@ -236,7 +261,7 @@ std::string format_access_line(const RequestSummary& r, const AccessLogFormat& f
   field(out, "prompt_tokens", r.prompt_tokens);
   field(out, "completion_tokens", r.completion_tokens);
   field(out, "cached_tokens", r.cached_tokens);
-  field_number(out, "cost_usd", r.cost_usd);
+  field_dollars(out, "cost_usd", r.cost_usd);
   field_ms(out, "latency_ms", r.latency_ms, false);
   field_ms(out, "ttft_ms", r.ttft_ms, true);
   field_ms(out, "upstream_ms", r.upstream_ms, true);

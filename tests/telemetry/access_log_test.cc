@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -179,6 +180,24 @@ TEST(AccessLog, MillisecondFieldsKeepThreeDecimals) {
   EXPECT_EQ(ms_of(-1.5), "-1.500");
   EXPECT_EQ(ms_of(1e13), "10000000000000.000");  // beyond the integer path
   EXPECT_EQ(ms_of(std::nan("")), "null");
+}
+
+TEST(AccessLog, CostIsAnExactDecimalOfMicroDollars) {
+  RequestSummary r = sample();
+  auto cost_of = [&](double usd) {
+    r.cost_usd = usd;
+    std::string line = format_access_line(r);
+    auto at = line.find("\"cost_usd\":") + 11;
+    return line.substr(at, line.find(',', at) - at);
+  };
+  EXPECT_EQ(cost_of(420 / 1e6), "0.00042");
+  EXPECT_EQ(cost_of(1 / 1e6), "0.000001");
+  EXPECT_EQ(cost_of(12'345'678 / 1e6), "12.345678");
+  EXPECT_EQ(cost_of(3'000'000 / 1e6), "3");
+  EXPECT_EQ(cost_of(-1'500'000 / 1e6), "-1.5");
+  EXPECT_EQ(cost_of(0), "0");
+  EXPECT_EQ(cost_of(0.1234567891), "0.1234567891");  // not whole micro-dollars: shortest form
+  EXPECT_EQ(cost_of(std::numeric_limits<double>::infinity()), "null");
 }
 
 TEST(AccessLog, Rfc3339PadsEveryField) {
