@@ -40,11 +40,44 @@ std::optional<api::Endpoint> api_endpoint(std::string_view path) {
   return std::nullopt;
 }
 
-// The auto-routing constraint headers (policy/request.h).
-policy::ConstraintHeaders route_headers(const http::request<http::string_body>& req) {
-  return {std::string(req[policy::kMaxCostHeader]), std::string(req[policy::kMaxLatencyHeader]),
-          std::string(req[policy::kPrivacyHeader]), std::string(req[policy::kTierHeader])};
-}
+// The request headers the gateway reads, found in one walk over the fields:
+// a lookup each would search Beast's field tree a dozen times per request.
+// As with a lookup, the first of a repeated header counts. Views into the
+// request, valid while it lives.
+struct ReadHeaders {
+  std::string_view authorization, x_api_key, traceparent, tracestate, request_id, expect;
+  std::string_view max_cost, max_latency, privacy, tier;  // policy/request.h
+
+  explicit ReadHeaders(const http::request<http::string_body>& req) {
+    const std::pair<std::string_view, std::string_view*> by_name[] = {
+        {"x-api-key", &x_api_key},         {"traceparent", &traceparent},
+        {"tracestate", &tracestate},       {"x-request-id", &request_id},
+        {policy::kMaxCostHeader, &max_cost}, {policy::kMaxLatencyHeader, &max_latency},
+        {policy::kPrivacyHeader, &privacy}, {policy::kTierHeader, &tier}};
+    bool seen[std::size(by_name) + 2] = {};
+    for (const auto& f : req) {
+      if (f.name() == http::field::authorization) {
+        if (!std::exchange(seen[0], true)) authorization = f.value();
+        continue;
+      }
+      if (f.name() == http::field::expect) {
+        if (!std::exchange(seen[1], true)) expect = f.value();
+        continue;
+      }
+      const std::string_view name = f.name_string();
+      for (std::size_t i = 0; i < std::size(by_name); ++i) {
+        if (name.size() == by_name[i].first.size() && beast::iequals(name, by_name[i].first)) {
+          if (!std::exchange(seen[i + 2], true)) *by_name[i].second = f.value();
+          break;
+        }
+      }
+    }
+  }
+
+  policy::ConstraintHeaders constraints() const {
+    return {std::string(max_cost), std::string(max_latency), std::string(privacy), std::string(tier)};
+  }
+};
 
 // Beast reads as much as the buffer has room for (at least 512 bytes, at
 // most 64 KiB per read): with the body's length known, make room for it so a
@@ -71,7 +104,7 @@ struct BusyGuard {
 };
 
 asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_stream& stream,
-                               http::request<http::string_body>& req) {
+                               http::request<http::string_body>& req, const ReadHeaders& headers) {
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));
   const auto method = req.method();
@@ -83,12 +116,12 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
       co_await out.send(r);
       co_return;
     }
-    Inbound in{*ep, std::move(req.body()), std::string(req[http::field::authorization]),
-               std::string(req["traceparent"]), std::string(req["tracestate"]),
-               route_headers(req)};
-    if (in.authorization.empty() && *ep == api::Endpoint::kMessages) {
+    Inbound in{*ep, std::move(req.body()), std::string(headers.authorization),
+               std::string(headers.traceparent), std::string(headers.tracestate),
+               headers.constraints()};
+    if (in.authorization.empty() && *ep == api::Endpoint::kMessages && !headers.x_api_key.empty()) {
       // Anthropic clients send their key as x-api-key.
-      if (auto k = req["x-api-key"]; !k.empty()) in.authorization = "Bearer " + std::string(k);
+      in.authorization = "Bearer " + std::string(headers.x_api_key);
     }
     co_await proxy_request(worker, out, stream, std::move(in));
     co_return;
@@ -96,7 +129,7 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
   Response r;
   if (path == "/v1/route/explain") {
     r = method != http::verb::post ? method_not_allowed(req.method_string(), path)
-                                   : explain_route(worker, std::move(req.body()), route_headers(req));
+                                   : explain_route(worker, std::move(req.body()), headers.constraints());
     co_await out.send(r);
     co_return;
   }
@@ -107,7 +140,7 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
     } else {
       governance::AdminRequest ar{std::string(req.method_string()), std::string(path),
                                   target.size() > path.size() ? std::string(target.substr(path.size() + 1)) : "",
-                                  std::move(req.body()), std::string(req[http::field::authorization])};
+                                  std::move(req.body()), std::string(headers.authorization)};
       governance::AdminResponse resp = services->admin_call(ar);
       if (method != http::verb::get && resp.status < 300) services->announce_key_change();
       r.status = resp.status;
@@ -138,7 +171,7 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
     } else if (Services* services = shared.services;
                services != nullptr && services->keys_required(*shared.config)) {
       auto key = governance::authenticate(services->registry.snapshot(),
-                                          req[http::field::authorization], services->clock.now_ms());
+                                          headers.authorization, services->clock.now_ms());
       if (!key) {
         r = error_response(key.error());
       } else {
@@ -211,7 +244,8 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
     BusyGuard busy(shared.sessions_busy);
 
     auto& req = parser.get();
-    std::string request_id(req["x-request-id"]);
+    const ReadHeaders headers(req);
+    std::string request_id(headers.request_id);
     const bool from_client = acceptable_request_id(request_id);
     if (!from_client) request_id = new_request_id();
     out.reset(std::move(request_id), req.keep_alive() && !worker.draining(), from_client);
@@ -222,7 +256,7 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
       co_await out.send(r);
       break;
     }
-    if (beast::iequals(req[http::field::expect], "100-continue")) {
+    if (beast::iequals(headers.expect, "100-continue")) {
       stream.expires_after(limits.write_timeout);
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kContinue), kToken);
@@ -258,7 +292,7 @@ asio::awaitable<void> run_session(Worker& worker, asio::ip::tcp::socket socket) 
       break;
     }
 
-    co_await dispatch(worker, out, stream, req);
+    co_await dispatch(worker, out, stream, req, headers);
     if (out.failed() || !out.keep_alive() || worker.draining()) break;
     release_large_buffer(buffer);
   }
