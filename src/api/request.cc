@@ -117,6 +117,20 @@ std::optional<ApiError> check_kind(std::string_view name, Kind kind, element v) 
 constexpr std::array<std::string_view, 6> kRoles{"system", "developer", "user",
                                                  "assistant", "tool", "function"};
 
+// A member an object walk looks for, and where its value goes.
+using MemberSlot = std::pair<std::string_view, std::optional<element>*>;
+
+// Puts `value` into the slot named `key`, if any; the first of a repeated key
+// counts, as with a lookup.
+template <std::size_t N>
+void note_member(std::string_view key, element value, const MemberSlot (&slots)[N]) {
+  for (const auto& [name, slot] : slots) {
+    if (key != name) continue;
+    if (!*slot) *slot = value;
+    return;
+  }
+}
+
 // Names "messages[i]" (and deeper paths) only for an error: a valid request
 // formats no strings.
 std::string message_path(std::size_t i) { return fmt::format("messages[{}]", i); }
@@ -132,21 +146,16 @@ std::optional<ApiError> check_messages(element messages) {
   for (element m : arr) {
     const std::size_t index = i++;
     if (!m.is_object()) return wrong_type(message_path(index), "an object", m);
-    // One pass over the message's members (the first of a repeated key
-    // counts, as with a lookup).
+    // One pass over the message's members, not a lookup per name.
     std::optional<element> role_member, content, name, tool_calls, tool_call_id;
+    const MemberSlot slots[] = {{"role", &role_member},
+                                {"content", &content},
+                                {"name", &name},
+                                {"tool_calls", &tool_calls},
+                                {"tool_call_id", &tool_call_id}};
     // Named: iterating a temporary simdjson_result's value would dangle.
     const simdjson::dom::object obj = m.get_object().value_unsafe();
-    for (auto field : obj) {
-      const std::string_view k = field.key;
-      std::optional<element>* slot = k == "role"           ? &role_member
-                                     : k == "content"      ? &content
-                                     : k == "name"         ? &name
-                                     : k == "tool_calls"   ? &tool_calls
-                                     : k == "tool_call_id" ? &tool_call_id
-                                                           : nullptr;
-      if (slot != nullptr && !*slot) *slot = field.value;
-    }
+    for (auto field : obj) note_member(field.key, field.value, slots);
     if (!role_member) {
       const std::string at = message_path(index);
       return invalid_request(fmt::format("Missing required parameter: '{}.role'.", at),
@@ -213,26 +222,24 @@ struct TopMembers {
       max_completion_tokens;
   std::optional<std::size_t> model_index, stream_options_index;  // member positions
 
+  // Where note_member() puts each member's value.
+  const MemberSlot slots[8] = {{"model", &model},
+                               {"messages", &messages},
+                               {"stream", &stream},
+                               {"max_tokens", &max_tokens},
+                               {"max_completion_tokens", &max_completion_tokens},
+                               {"stream_options", &stream_options},
+                               {"prompt", &prompt},
+                               {"input", &input}};
+
+  TopMembers() = default;
+  TopMembers(const TopMembers&) = delete;  // slots point into this object
+  TopMembers& operator=(const TopMembers&) = delete;
+
   void note(std::string_view key, element value, std::size_t index) {
-    if (key == "model") {
-      model = value;
-      model_index = index;
-    } else if (key == "messages") {
-      messages = value;
-    } else if (key == "stream") {
-      stream = value;
-    } else if (key == "max_tokens") {
-      max_tokens = value;
-    } else if (key == "max_completion_tokens") {
-      max_completion_tokens = value;
-    } else if (key == "stream_options") {
-      stream_options = value;
-      stream_options_index = index;
-    } else if (key == "prompt") {
-      prompt = value;
-    } else if (key == "input") {
-      input = value;
-    }
+    note_member(key, value, slots);
+    if (key == "model") model_index = index;
+    if (key == "stream_options") stream_options_index = index;
   }
 };
 

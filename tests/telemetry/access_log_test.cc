@@ -164,13 +164,19 @@ TEST(AccessLog, Rfc3339WithinAndAcrossSeconds) {
   EXPECT_EQ(at(-1), "1969-12-31T23:59:59.999Z");
 }
 
+// The raw text of the number `key` holds in `r`'s line.
+std::string number_text(const RequestSummary& r, std::string_view key) {
+  const std::string line = format_access_line(r);
+  const std::string member = "\"" + std::string(key) + "\":";
+  const std::size_t at = line.find(member) + member.size();
+  return line.substr(at, line.find(',', at) - at);
+}
+
 TEST(AccessLog, MillisecondFieldsKeepThreeDecimals) {
   RequestSummary r = sample();
   auto ms_of = [&](double latency) {
     r.latency_ms = latency;
-    std::string line = format_access_line(r);
-    auto at = line.find("\"latency_ms\":") + 13;
-    return line.substr(at, line.find(',', at) - at);
+    return number_text(r, "latency_ms");
   };
   EXPECT_EQ(ms_of(123.4567), "123.457");
   EXPECT_EQ(ms_of(0), "0.000");
@@ -186,9 +192,7 @@ TEST(AccessLog, CostIsAnExactDecimalOfMicroDollars) {
   RequestSummary r = sample();
   auto cost_of = [&](double usd) {
     r.cost_usd = usd;
-    std::string line = format_access_line(r);
-    auto at = line.find("\"cost_usd\":") + 11;
-    return line.substr(at, line.find(',', at) - at);
+    return number_text(r, "cost_usd");
   };
   EXPECT_EQ(cost_of(420 / 1e6), "0.00042");
   EXPECT_EQ(cost_of(1 / 1e6), "0.000001");
