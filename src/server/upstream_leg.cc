@@ -74,10 +74,12 @@ void LegRace::launch(std::shared_ptr<Leg> leg, upstream::Pool& pool, upstream::D
   asio::co_spawn(executor_, run_leg(std::move(leg), signal()), asio::detached);
 }
 
+// Not a coroutine itself (the leg starts when this is called, which the
+// caller awaits at once): a frame and a resumption fewer per request.
 asio::awaitable<void> LegRace::run_alone(const std::shared_ptr<Leg>& leg, upstream::Pool& pool,
                                          upstream::Deadlines deadlines) {
   begin(leg, pool, deadlines);
-  co_await send_leg(*leg);
+  return send_leg(*leg);
 }
 
 asio::awaitable<std::shared_ptr<Leg>> LegRace::next_head(std::chrono::steady_clock::time_point until) {

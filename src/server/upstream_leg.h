@@ -66,7 +66,8 @@ class LegRace {
   // Sends `leg` in the calling coroutine and returns when its head (or a
   // failure) arrived: for a race that will have no other leg (no hedging),
   // it saves the spawned coroutine and the timer wake-up. abort_others()
-  // from elsewhere still ends it. `leg` must outlive the call.
+  // from elsewhere still ends it. The leg joins the race when this is
+  // called; await the result at once. `leg` must outlive the call.
   boost::asio::awaitable<void> run_alone(const std::shared_ptr<Leg>& leg, upstream::Pool& pool,
                                          upstream::Deadlines deadlines);
   // The next leg whose head arrived and was not returned before, waiting at

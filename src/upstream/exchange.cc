@@ -156,25 +156,30 @@ asio::awaitable<Expected<ResponseHead, Failure>> Exchange::attempt(const HttpReq
   co_return head;
 }
 
+std::optional<Expected<std::string_view, Failure>> Exchange::piece_without_io() {
+  if (!conn_ || !parser_) return unexpected(Failure{FailureKind::kCancelled, "no exchange"});
+  if (parser_->is_done()) return std::string_view{};
+  auto& body = parser_->get().body();
+  body.data = buf_.data();
+  body.size = buf_.size();
+  if (conn_->buffer().size() == 0) return std::nullopt;
+  // Bytes that came with the head (often the whole body): parsed here,
+  // without a round through the event loop.
+  beast::error_code pec;
+  util::parse_buffered(*parser_, conn_->buffer(), pec);
+  if (pec && pec != http::error::need_buffer) {
+    return unexpected(drop_connection(pec, "reading the response"));
+  }
+  const std::size_t got = buf_.size() - parser_->get().body().size;
+  if (got > 0) return std::string_view(buf_.data(), got);
+  if (parser_->is_done()) return std::string_view{};
+  return std::nullopt;
+}
+
 asio::awaitable<Expected<std::string_view, Failure>> Exchange::read_some() {
-  if (!conn_ || !parser_) co_return unexpected(Failure{FailureKind::kCancelled, "no exchange"});
   for (;;) {
-    if (parser_->is_done()) co_return std::string_view{};
-    auto& body = parser_->get().body();
-    body.data = buf_.data();
-    body.size = buf_.size();
-    if (conn_->buffer().size() > 0) {
-      // Bytes that came with the head (often the whole body): parsed here,
-      // without a round through the event loop.
-      beast::error_code pec;
-      util::parse_buffered(*parser_, conn_->buffer(), pec);
-      if (pec && pec != http::error::need_buffer) {
-        co_return unexpected(drop_connection(pec, "reading the response"));
-      }
-      std::size_t got = buf_.size() - parser_->get().body().size;
-      if (got > 0) co_return std::string_view(buf_.data(), got);
-      if (parser_->is_done()) continue;
-    }
+    if (auto piece = piece_without_io()) co_return std::move(*piece);
+    // The parser needs bytes; its body buffer is set (piece_without_io).
     conn_->deadline().arm_at(std::min(total_deadline_, SteadyClock::now() + deadlines_.stream_idle));
     auto [ec, n] = co_await conn_->visit(
         [&](auto& s) { return http::async_read_some(s, conn_->buffer(), *parser_, kToken); });
@@ -196,7 +201,9 @@ asio::awaitable<Expected<std::string, Failure>> Exchange::read_all(std::size_t l
     }
   }
   for (;;) {
-    auto piece = co_await read_some();
+    // Usually the whole body came with the head: no coroutine call for it.
+    std::optional<Expected<std::string_view, Failure>> ready = piece_without_io();
+    Expected<std::string_view, Failure> piece = ready ? std::move(*ready) : co_await read_some();
     if (!piece) co_return unexpected(std::move(piece.error()));
     if (piece->empty()) co_return out;
     if (out.size() + piece->size() > limit) {

@@ -64,6 +64,10 @@ class Exchange {
  private:
   asio::awaitable<Expected<ResponseHead, Failure>> attempt(const HttpRequest& req, bool allow_reuse,
                                                            bool& retry_stale);
+  // The next piece of the body from bytes already received, never waiting:
+  // a piece, an empty view once the body is complete, a failure, or nullopt
+  // when only a read can give the next piece.
+  std::optional<Expected<std::string_view, Failure>> piece_without_io();
   Failure io_failure(const beast::error_code& ec, std::string_view what) const;
   // io_failure(ec, what), after which the connection is closed and dropped.
   Failure drop_connection(const beast::error_code& ec, std::string_view what);
