@@ -36,7 +36,7 @@ void ClientWriter::append_common_headers(std::string& head) const {
   if (!keep_alive_) head += "connection: close\r\n";
 }
 
-asio::awaitable<bool> ClientWriter::write_raw(std::string_view a, std::string_view b,
+asio::awaitable<bool> ClientWriter::write_raw(std::string a, std::string_view b,
                                               std::string_view c) {
   if (failed_) co_return false;
   std::array<asio::const_buffer, 3> bufs{asio::buffer(a.data(), a.size()),
@@ -65,6 +65,9 @@ asio::awaitable<bool> ClientWriter::write_raw(std::string_view a, std::string_vi
   co_return !ec;
 }
 
+// send(), begin_stream() and end_stream() are not coroutines themselves:
+// they hand back write_raw's (which owns the head), a frame and a resumption
+// fewer per response.
 asio::awaitable<bool> ClientWriter::send(const Response& r) {
   responded_ = true;
   std::string head;
@@ -83,7 +86,7 @@ asio::awaitable<bool> ClientWriter::send(const Response& r) {
   }
   append_common_headers(head);
   head += "\r\n";
-  co_return co_await write_raw(head, r.body);
+  return write_raw(std::move(head), r.body);
 }
 
 asio::awaitable<bool> ClientWriter::begin_stream(int status) {
@@ -94,16 +97,16 @@ asio::awaitable<bool> ClientWriter::begin_stream(int status) {
   head += "content-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n";
   append_common_headers(head);
   head += "\r\n";
-  co_return co_await write_raw(head);
+  return write_raw(std::move(head));
 }
 
 asio::awaitable<bool> ClientWriter::write_chunk(std::string_view data) {
   if (data.empty()) co_return !failed_;
   char size_line[24];
   auto res = fmt::format_to_n(size_line, sizeof size_line - 2, "{:x}\r\n", data.size());
-  co_return co_await write_raw(std::string_view(size_line, res.size), data, "\r\n");
+  co_return co_await write_raw(std::string(size_line, res.size), data, "\r\n");
 }
 
-asio::awaitable<bool> ClientWriter::end_stream() { co_return co_await write_raw("0\r\n\r\n"); }
+asio::awaitable<bool> ClientWriter::end_stream() { return write_raw("0\r\n\r\n"); }
 
 }  // namespace sy::server

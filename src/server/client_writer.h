@@ -60,7 +60,9 @@ class ClientWriter {
 
  private:
   void append_common_headers(std::string& head) const;
-  boost::asio::awaitable<bool> write_raw(std::string_view a, std::string_view b = {},
+  // Writes a, b and c in order; owns `a` (a response head) so the callers
+  // need not be coroutines to keep it alive.
+  boost::asio::awaitable<bool> write_raw(std::string a, std::string_view b = {},
                                          std::string_view c = {});
 
   boost::beast::tcp_stream& stream_;
