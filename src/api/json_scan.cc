@@ -20,7 +20,8 @@ std::size_t skip_string(std::string_view s, std::size_t i) {
   const char* const end = begin + s.size();
   const char* p = begin + i + 1;
   while (p < end) {
-    const auto* q = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
+    const auto* q =
+        static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
     if (q == nullptr) break;
     const char* run = q;  // start of the backslashes just before the quote
     while (run > p && run[-1] == '\\') --run;

@@ -179,7 +179,9 @@ std::optional<ApiError> check_messages(element messages) {
         simdjson::dom::array parts = content->get_array().value_unsafe();
         for (element part : parts) {
           const std::size_t part_index = j++;
-          auto part_path = [&] { return fmt::format("{}.content[{}]", message_path(index), part_index); };
+          auto part_path = [&] {
+            return fmt::format("{}.content[{}]", message_path(index), part_index);
+          };
           if (!part.is_object()) return wrong_type(part_path(), "an object", part);
           element type;
           if (part["type"].get(type) != simdjson::SUCCESS || !type.is_string()) {

@@ -75,7 +75,8 @@ struct ReadHeaders {
   }
 
   policy::ConstraintHeaders constraints() const {
-    return {std::string(max_cost), std::string(max_latency), std::string(privacy), std::string(tier)};
+    return {std::string(max_cost), std::string(max_latency), std::string(privacy),
+            std::string(tier)};
   }
 };
 
@@ -128,8 +129,9 @@ asio::awaitable<void> dispatch(Worker& worker, ClientWriter& out, beast::tcp_str
   }
   Response r;
   if (path == "/v1/route/explain") {
-    r = method != http::verb::post ? method_not_allowed(req.method_string(), path)
-                                   : explain_route(worker, std::move(req.body()), headers.constraints());
+    r = method != http::verb::post
+            ? method_not_allowed(req.method_string(), path)
+            : explain_route(worker, std::move(req.body()), headers.constraints());
     co_await out.send(r);
     co_return;
   }

@@ -104,6 +104,11 @@ void field(std::string& out, std::string_view k, int64_t v) {
   out.append(buf, end);
 }
 
+// |v|, also for the most negative value.
+unsigned long long magnitude(long long v) {
+  return v < 0 ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v);
+}
+
 // Milliseconds with microsecond precision ("123.457"); null when absent
 // (< 0) or not finite. Integer digits: to_chars' fixed mode costs several
 // times more, and a latency never needs more than 15 significant digits.
@@ -121,12 +126,11 @@ void field_ms(std::string& out, std::string_view k, double v, bool absent_when_n
     return;
   }
   const long long micros = std::llround(v * 1000.0);
-  const unsigned long long magnitude =
-      micros < 0 ? 0ULL - static_cast<unsigned long long>(micros) : static_cast<unsigned long long>(micros);
+  const unsigned long long size = magnitude(micros);
   char* p = buf;
   if (micros < 0) *p++ = '-';
-  p = std::to_chars(p, buf + sizeof buf, magnitude / 1000).ptr;
-  const auto frac = static_cast<unsigned>(magnitude % 1000);
+  p = std::to_chars(p, buf + sizeof buf, size / 1000).ptr;
+  const auto frac = static_cast<unsigned>(size % 1000);
   p[0] = '.';
   p[1] = static_cast<char>('0' + frac / 100);
   p[2] = static_cast<char>('0' + frac / 10 % 10);
@@ -151,12 +155,11 @@ void field_dollars(std::string& out, std::string_view k, double v) {
     out.append(buf, end);
     return;
   }
-  const unsigned long long magnitude =
-      micros < 0 ? 0ULL - static_cast<unsigned long long>(micros) : static_cast<unsigned long long>(micros);
+  const unsigned long long size = magnitude(micros);
   char* p = buf;
   if (micros < 0) *p++ = '-';
-  p = std::to_chars(p, buf + sizeof buf, magnitude / 1'000'000).ptr;
-  unsigned long long frac = magnitude % 1'000'000;
+  p = std::to_chars(p, buf + sizeof buf, size / 1'000'000).ptr;
+  unsigned long long frac = size % 1'000'000;
   if (frac != 0) {
     int digits = 6;
     while (frac % 10 == 0) {
@@ -215,7 +218,9 @@ void append_rfc3339_ms(std::string& out, std::chrono::system_clock::time_point t
     }
     char* p = cache.text;
     auto put = [p](std::size_t at, int value, int digits) {
-      for (int d = digits - 1; d >= 0; --d, value /= 10) p[at + d] = static_cast<char>('0' + value % 10);
+      for (int d = digits - 1; d >= 0; --d, value /= 10) {
+        p[at + d] = static_cast<char>('0' + value % 10);
+      }
     };
     put(0, year, 4);
     p[4] = '-';
@@ -230,8 +235,9 @@ void append_rfc3339_ms(std::string& out, std::chrono::system_clock::time_point t
     put(17, tm.tm_sec, 2);
     cache.secs = secs;
   }
-  char tail[5] = {'.', static_cast<char>('0' + millis / 100), static_cast<char>('0' + millis / 10 % 10),
-                  static_cast<char>('0' + millis % 10), 'Z'};
+  const char tail[5] = {'.', static_cast<char>('0' + millis / 100),
+                        static_cast<char>('0' + millis / 10 % 10),
+                        static_cast<char>('0' + millis % 10), 'Z'};
   out.append(cache.text, sizeof cache.text);
   out.append(tail, sizeof tail);
 }

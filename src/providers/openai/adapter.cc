@@ -83,7 +83,8 @@ Expected<DecodedResponse, UpstreamError> OpenAiAdapter::decode(const api::Reques
   out.body.reserve(len + simdjson::SIMDJSON_PADDING);
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(out.body.data(), len, false).get(root) != simdjson::SUCCESS || !root.is_object()) {
+  if (parser.parse(out.body.data(), len, false).get(root) != simdjson::SUCCESS ||
+      !root.is_object()) {
     return unexpected(UpstreamError{ErrorClass::kServerError,
                                     api::bad_gateway("The upstream returned a malformed JSON body.",
                                                      "upstream_malformed_response")});
