@@ -50,26 +50,19 @@ struct ReadHeaders {
 
   explicit ReadHeaders(const http::request<http::string_body>& req) {
     const std::pair<std::string_view, std::string_view*> by_name[] = {
-        {"x-api-key", &x_api_key},         {"traceparent", &traceparent},
-        {"tracestate", &tracestate},       {"x-request-id", &request_id},
+        {"authorization", &authorization},   {"x-api-key", &x_api_key},
+        {"traceparent", &traceparent},       {"tracestate", &tracestate},
+        {"x-request-id", &request_id},       {"expect", &expect},
         {policy::kMaxCostHeader, &max_cost}, {policy::kMaxLatencyHeader, &max_latency},
-        {policy::kPrivacyHeader, &privacy}, {policy::kTierHeader, &tier}};
-    bool seen[std::size(by_name) + 2] = {};
+        {policy::kPrivacyHeader, &privacy},  {policy::kTierHeader, &tier}};
+    bool seen[std::size(by_name)] = {};
     for (const auto& f : req) {
-      if (f.name() == http::field::authorization) {
-        if (!std::exchange(seen[0], true)) authorization = f.value();
-        continue;
-      }
-      if (f.name() == http::field::expect) {
-        if (!std::exchange(seen[1], true)) expect = f.value();
-        continue;
-      }
       const std::string_view name = f.name_string();
       for (std::size_t i = 0; i < std::size(by_name); ++i) {
-        if (name.size() == by_name[i].first.size() && beast::iequals(name, by_name[i].first)) {
-          if (!std::exchange(seen[i + 2], true)) *by_name[i].second = f.value();
-          break;
-        }
+        if (name.size() != by_name[i].first.size() || !beast::iequals(name, by_name[i].first)) continue;
+        if (!seen[i]) *by_name[i].second = f.value();
+        seen[i] = true;
+        break;
       }
     }
   }
