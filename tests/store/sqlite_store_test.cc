@@ -170,6 +170,37 @@ TEST(SqliteLedger, BatchesAreIdempotentAndDebitBalances) {
   EXPECT_EQ(after->credits, Micros{900'000});
 }
 
+TEST(SqliteLedger, ReplayedRowsInsideAMultiRowInsertAreDebitedOnce) {
+  TempDir dir;
+  auto store = open_store(dir.file("s.db"), 60'000);
+  KeyRecord k = key("key_1", std::string(32, '\x04'));
+  k.credits = 1'000'000;
+  ASSERT_TRUE(store.keys->create(k).has_value());
+  // 37 rows: two inserts of 16 rows and five single ones.
+  for (int i = 0; i < 37; ++i) store.ledger->append(row("a" + std::to_string(i), "key_1", 10));
+  ASSERT_TRUE(store.ledger->flush().has_value());
+  EXPECT_EQ(store.keys->get("key_1")->spent, 370);
+  // A batch of 40 whose first 16 hold one replayed row and one row twice.
+  for (int i = 0; i < 40; ++i) {
+    std::string id = "b" + std::to_string(i);
+    if (i == 5) id = "a3";
+    if (i == 9) id = "b8";
+    store.ledger->append(row(id, "key_1", 100));
+  }
+  ASSERT_TRUE(store.ledger->flush().has_value());
+  const UsageReport report = *store.ledger->usage({});
+  EXPECT_EQ(report.total.requests, 37 + 38);
+  EXPECT_EQ(report.total.cost, 370 + 3800);
+  const KeyRecord after = *store.keys->get("key_1");
+  EXPECT_EQ(after.spent, 370 + 3800);
+  EXPECT_EQ(after.credits, Micros{1'000'000 - 370 - 3800});
+  // The next batch goes back to multi-row inserts.
+  for (int i = 0; i < 20; ++i) store.ledger->append(row("c" + std::to_string(i), "key_1", 1));
+  ASSERT_TRUE(store.ledger->flush().has_value());
+  EXPECT_EQ(store.ledger->usage({})->total.requests, 37 + 38 + 20);
+  EXPECT_EQ(store.keys->get("key_1")->spent, 370 + 3800 + 20);
+}
+
 TEST(SqliteLedger, UsageTotalsEqualTheSumOfRows) {
   TempDir dir;
   auto store = open_store(dir.file("s.db"), 60'000);

@@ -141,11 +141,17 @@ void SqliteLedger::drain(Writer who) {
       if (who == Writer::kIdle && catch_up_wants_connection_.load(std::memory_order_relaxed)) {
         return;  // the catch-up writer continues this transaction
       }
-      if (auto written = write_row(batch_[batch_pos_]); !written) {
+      const bool chunk = !row_by_row_ && batch_.size() - batch_pos_ >= kRowsPerInsert;
+      auto written = chunk ? write_chunk() : write_row(batch_[batch_pos_]);
+      if (written && !*written) {
+        written = restart_batch_row_by_row();  // from the batch's first row
+        if (written) continue;
+      }
+      if (!written) {
         finish_batch(std::move(written));
         return;
       }
-      ++batch_pos_;
+      batch_pos_ += chunk ? kRowsPerInsert : 1;
     }
     auto committed = writer_->exec("COMMIT");
     const bool ok = committed.has_value();
@@ -203,18 +209,22 @@ void SqliteLedger::finish_batch(Expected<bool, StoreError> result) {
   }
   batch_.clear();
   batch_pos_ = 0;
+  row_by_row_ = false;
   committed_.notify_all();
 }
 
 bool SqliteLedger::statements_ready() {
   if (insert_) return true;
   Db& db = *writer_;
-  insert_ = std::make_unique<Stmt>(
-      db,
+  const std::string insert =
       "INSERT OR IGNORE INTO ledger(time_ms, request_id, key_id, requested_model, policy,"
       " provider, upstream_model, status, error_class, prompt_tokens, completion_tokens,"
-      " cached_tokens, reasoning_tokens, cost_micros, latency_ms, ttft_ms, attempts)"
-      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      " cached_tokens, reasoning_tokens, cost_micros, latency_ms, ttft_ms, attempts) VALUES";
+  const std::string one_row = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  std::string chunk = insert + one_row;
+  for (size_t i = 1; i < kRowsPerInsert; ++i) chunk += "," + one_row;
+  insert_ = std::make_unique<Stmt>(db, (insert + one_row).c_str());
+  insert_chunk_ = std::make_unique<Stmt>(db, chunk.c_str());
   key_period_ = std::make_unique<Stmt>(db, "SELECT budget_period, period_start_ms FROM keys WHERE id=?");
   charge_ = std::make_unique<Stmt>(
       db,
@@ -226,30 +236,73 @@ bool SqliteLedger::statements_ready() {
       db,
       "UPDATE keys SET credits_micros = credits_micros - ? WHERE id=? AND"
       " credits_micros IS NOT NULL");
-  if (insert_->ok() && key_period_->ok() && charge_->ok() && credit_only_->ok()) return true;
+  if (insert_->ok() && insert_chunk_->ok() && key_period_->ok() && charge_->ok() &&
+      credit_only_->ok()) {
+    return true;
+  }
   insert_.reset();
+  insert_chunk_.reset();
   key_period_.reset();
   charge_.reset();
   credit_only_.reset();
   return false;
 }
 
+namespace {
+
+constexpr int kColumns = 17;
+
+// Binds `r` to parameters first + 1 .. first + kColumns of an insert. The row
+// outlives the step: its strings are bound without a copy.
+void bind_row(Stmt& insert, int first, const LedgerRow& r) {
+  insert.bind(first + 1, r.time_ms).bind_borrowed(first + 2, r.request_id);
+  insert.bind_borrowed(first + 3, r.key_id).bind_borrowed(first + 4, r.requested_model);
+  insert.bind_borrowed(first + 5, r.policy).bind_borrowed(first + 6, r.provider);
+  insert.bind_borrowed(first + 7, r.upstream_model).bind(first + 8, static_cast<int64_t>(r.status));
+  insert.bind_borrowed(first + 9, r.error_class).bind(first + 10, r.prompt_tokens);
+  insert.bind(first + 11, r.completion_tokens).bind(first + 12, r.cached_tokens);
+  insert.bind(first + 13, r.reasoning_tokens).bind(first + 14, r.cost);
+  insert.bind(first + 15, r.latency_ms).bind(first + 16, r.ttft_ms);
+  insert.bind(first + 17, static_cast<int64_t>(r.attempts));
+}
+
+}  // namespace
+
+Expected<bool, StoreError> SqliteLedger::write_chunk() {
+  Db& db = *writer_;
+  Stmt& insert = *insert_chunk_;
+  insert.rewind();  // every parameter is bound below
+  for (size_t i = 0; i < kRowsPerInsert; ++i) {
+    bind_row(insert, static_cast<int>(i) * kColumns, batch_[batch_pos_ + i]);
+  }
+  if (insert.step() != SQLITE_DONE) return unexpected(db.error("insert ledger rows"));
+  if (sqlite3_changes(db.handle()) != static_cast<int>(kRowsPerInsert)) return false;
+  for (size_t i = 0; i < kRowsPerInsert; ++i) {
+    if (auto debited = debit_key(batch_[batch_pos_ + i]); !debited) return debited;
+  }
+  return true;
+}
+
+Expected<bool, StoreError> SqliteLedger::restart_batch_row_by_row() {
+  if (auto undone = writer_->exec("ROLLBACK"); !undone) return undone;
+  row_by_row_ = true;
+  batch_pos_ = 0;
+  return writer_->exec("BEGIN IMMEDIATE");
+}
+
 Expected<bool, StoreError> SqliteLedger::write_row(const LedgerRow& r) {
   Db& db = *writer_;
   Stmt& insert = *insert_;
-  insert.rewind();  // all 17 parameters are bound below
-  // The row outlives the step: its strings are bound without a copy.
-  insert.bind(1, r.time_ms).bind_borrowed(2, r.request_id).bind_borrowed(3, r.key_id);
-  insert.bind_borrowed(4, r.requested_model).bind_borrowed(5, r.policy);
-  insert.bind_borrowed(6, r.provider).bind_borrowed(7, r.upstream_model);
-  insert.bind(8, static_cast<int64_t>(r.status)).bind_borrowed(9, r.error_class);
-  insert.bind(10, r.prompt_tokens).bind(11, r.completion_tokens).bind(12, r.cached_tokens);
-  insert.bind(13, r.reasoning_tokens).bind(14, r.cost).bind(15, r.latency_ms);
-  insert.bind(16, r.ttft_ms).bind(17, static_cast<int64_t>(r.attempts));
+  insert.rewind();  // every parameter is bound below
+  bind_row(insert, 0, r);
   if (insert.step() != SQLITE_DONE) return unexpected(db.error("insert ledger row"));
-  const bool inserted = sqlite3_changes(db.handle()) == 1;
-  if (!inserted || r.key_id.empty() || r.cost == 0) return true;
+  if (sqlite3_changes(db.handle()) != 1) return true;  // stored before: debited then
+  return debit_key(r);
+}
 
+Expected<bool, StoreError> SqliteLedger::debit_key(const LedgerRow& r) {
+  if (r.key_id.empty() || r.cost == 0) return true;
+  Db& db = *writer_;
   Stmt& key = *key_period_;
   key.reset();
   key.bind(1, r.key_id);
